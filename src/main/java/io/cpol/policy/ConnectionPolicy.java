@@ -1,0 +1,47 @@
+package io.cpol.policy;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** Which live Beebotte connections must not exist, and what the operator last saw. */
+@Group("beebotte.io")
+@Version("v1alpha1")
+@Plural("connectionpolicies")
+@ShortNames("cpol")
+@Categories("beebotte")
+@AdditionalPrinterColumn(
+    name = "Mode",
+    jsonPath = ".spec.enforcement",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Connected",
+    jsonPath = ".status.connected",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Denied",
+    jsonPath = ".status.denied",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Dropped",
+    jsonPath = ".status.dropped",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Last Sync",
+    jsonPath = ".status.lastSyncTime",
+    type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class ConnectionPolicy extends CustomResource<ConnectionPolicySpec, ConnectionPolicyStatus>
+    implements Namespaced {}

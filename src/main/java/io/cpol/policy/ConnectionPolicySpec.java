@@ -1,0 +1,135 @@
+package io.cpol.policy;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+
+/** What a ConnectionPolicy asks for: which connections to keep off one Beebotte account. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ConnectionPolicySpec {
+  public static final String DEFAULT_ENDPOINT = "https://api.beebotte.com";
+  public static final String DEFAULT_INTERVAL = "30s";
+  public static final int DEFAULT_MAX_DROPS_PER_SYNC = 100;
+
+  @Required
+  @JsonPropertyDescription("The Secret, in this namespace, with the Beebotte account credentials.")
+  private SecretReference credentialsRef;
+
+  @Pattern("^https?://[^\\s/?#]+(/[^\\s?#]*)?$")
+  @Default(DEFAULT_ENDPOINT)
+  @JsonPropertyDescription("Base URL of the Beebotte API.")
+  private String endpoint;
+
+  @Pattern("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
+  @ValidationRule(
+      value = "duration(self) >= duration('1s') && duration(self) <= duration('24h')",
+      message = "interval must be between 1s and 24h")
+  @Default(DEFAULT_INTERVAL)
+  @JsonPropertyDescription("How often to re-list the account's connections (Go duration, 1s..24h).")
+  private String interval;
+
+  @Default("Enforce")
+  @JsonPropertyDescription(
+      "Enforce drops denied connections; DryRun only reports what would be dropped.")
+  private Enforcement enforcement;
+
+  @Default("false")
+  @JsonPropertyDescription("When true, the operator neither lists nor drops anything.")
+  private Boolean suspend;
+
+  @Min(1)
+  @Default("100")
+  @JsonPropertyDescription(
+      "At most this many connections are dropped per sync; the rest wait for the next sync.")
+  private Integer maxDropsPerSync;
+
+  @Required
+  @Size(min = 1, max = 100)
+  @JsonPropertyDescription("Rules; a connection matching any rule is denied (unless allowed).")
+  private List<DenyRule> deny;
+
+  @Size(max = 100)
+  @JsonPropertyDescription("Exceptions; a connection matching any of these is never dropped.")
+  private List<ConnectionSelector> allow;
+
+  @JsonPropertyDescription("What status reports.")
+  private ReportSpec report;
+
+  public SecretReference getCredentialsRef() {
+    return credentialsRef;
+  }
+
+  public void setCredentialsRef(SecretReference credentialsRef) {
+    this.credentialsRef = credentialsRef;
+  }
+
+  public String getEndpoint() {
+    return endpoint;
+  }
+
+  public void setEndpoint(String endpoint) {
+    this.endpoint = endpoint;
+  }
+
+  public String getInterval() {
+    return interval;
+  }
+
+  public void setInterval(String interval) {
+    this.interval = interval;
+  }
+
+  public Enforcement getEnforcement() {
+    return enforcement;
+  }
+
+  public void setEnforcement(Enforcement enforcement) {
+    this.enforcement = enforcement;
+  }
+
+  public Boolean getSuspend() {
+    return suspend;
+  }
+
+  public void setSuspend(Boolean suspend) {
+    this.suspend = suspend;
+  }
+
+  public Integer getMaxDropsPerSync() {
+    return maxDropsPerSync;
+  }
+
+  public void setMaxDropsPerSync(Integer maxDropsPerSync) {
+    this.maxDropsPerSync = maxDropsPerSync;
+  }
+
+  public List<DenyRule> getDeny() {
+    return deny;
+  }
+
+  public void setDeny(List<DenyRule> deny) {
+    this.deny = deny;
+  }
+
+  public List<ConnectionSelector> getAllow() {
+    return allow;
+  }
+
+  public void setAllow(List<ConnectionSelector> allow) {
+    this.allow = allow;
+  }
+
+  public ReportSpec getReport() {
+    return report;
+  }
+
+  public void setReport(ReportSpec report) {
+    this.report = report;
+  }
+}

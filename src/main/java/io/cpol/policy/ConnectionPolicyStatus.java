@@ -1,0 +1,137 @@
+package io.cpol.policy;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** What the operator saw and did at the last sync. Written only by the operator. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ConnectionPolicyStatus {
+  @JsonPropertyDescription("The spec generation the status describes.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("When the account's connections were last listed successfully.")
+  private String lastSyncTime;
+
+  @JsonPropertyDescription("Live connections on the account at the last sync.")
+  private Integer connected;
+
+  @JsonPropertyDescription("Of those, how many this policy denies.")
+  private Integer denied;
+
+  @JsonPropertyDescription("Connections this policy has dropped since it was created.")
+  private Long dropped;
+
+  @JsonPropertyDescription("Sessions seen at the last sync, denied first, then by userid and sid.")
+  private List<ConnectionReport> connections = new ArrayList<>();
+
+  @JsonPropertyDescription("Sessions left out of connections because of report.connectionsLimit.")
+  private Integer connectionsOmitted;
+
+  @JsonPropertyDescription("The last 20 drops, newest last.")
+  private List<DropRecord> recentDrops = new ArrayList<>();
+
+  @JsonPropertyDescription(
+      "Ready: the last sync worked. Enforced: every denied connection seen was dropped.")
+  private List<Condition> conditions = new ArrayList<>();
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public String getLastSyncTime() {
+    return lastSyncTime;
+  }
+
+  public void setLastSyncTime(String lastSyncTime) {
+    this.lastSyncTime = lastSyncTime;
+  }
+
+  public Integer getConnected() {
+    return connected;
+  }
+
+  public void setConnected(Integer connected) {
+    this.connected = connected;
+  }
+
+  public Integer getDenied() {
+    return denied;
+  }
+
+  public void setDenied(Integer denied) {
+    this.denied = denied;
+  }
+
+  public Long getDropped() {
+    return dropped;
+  }
+
+  public void setDropped(Long dropped) {
+    this.dropped = dropped;
+  }
+
+  public List<ConnectionReport> getConnections() {
+    return connections;
+  }
+
+  public void setConnections(List<ConnectionReport> connections) {
+    this.connections = connections;
+  }
+
+  public Integer getConnectionsOmitted() {
+    return connectionsOmitted;
+  }
+
+  public void setConnectionsOmitted(Integer connectionsOmitted) {
+    this.connectionsOmitted = connectionsOmitted;
+  }
+
+  public List<DropRecord> getRecentDrops() {
+    return recentDrops;
+  }
+
+  public void setRecentDrops(List<DropRecord> recentDrops) {
+    this.recentDrops = recentDrops;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof ConnectionPolicyStatus that)) {
+      return false;
+    }
+    return Objects.equals(observedGeneration, that.observedGeneration)
+        && Objects.equals(lastSyncTime, that.lastSyncTime)
+        && Objects.equals(connected, that.connected)
+        && Objects.equals(denied, that.denied)
+        && Objects.equals(dropped, that.dropped)
+        && Objects.equals(connections, that.connections)
+        && Objects.equals(connectionsOmitted, that.connectionsOmitted)
+        && Objects.equals(recentDrops, that.recentDrops)
+        && Objects.equals(conditions, that.conditions);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        observedGeneration, lastSyncTime, connected, denied, dropped, connectionsOmitted);
+  }
+}

@@ -1,0 +1,25 @@
+package io.cpol.policy;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** A selector of connections that must not be connected, optionally until an instant. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = ConnectionSelector.HAS_MATCHER, message = ConnectionSelector.NO_MATCHER)
+public class DenyRule extends ConnectionSelector {
+  @Pattern(
+      "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|z|[+-][0-9]{2}:[0-9]{2})$")
+  @JsonPropertyDescription(
+      "RFC 3339 instant after which this rule no longer applies, e.g. 2026-12-31T00:00:00Z.")
+  private String until;
+
+  public String getUntil() {
+    return until;
+  }
+
+  public void setUntil(String until) {
+    this.until = until;
+  }
+}

@@ -1,0 +1,7 @@
+package io.cpol.policy;
+
+/** Whether denied connections are dropped or only reported. */
+public enum Enforcement {
+  Enforce,
+  DryRun
+}
