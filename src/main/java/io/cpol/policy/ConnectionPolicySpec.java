@@ -22,8 +22,9 @@ public class ConnectionPolicySpec {
   private SecretReference credentialsRef;
 
   @Pattern("^https?://[^\\s/?#]+(/[^\\s?#]*)?$")
-  @Default(DEFAULT_ENDPOINT)
-  @JsonPropertyDescription("Base URL of the Beebotte API.")
+  @JsonPropertyDescription(
+      "Base URL of the Beebotte API. When absent, the operator's default endpoint applies"
+          + " (https://api.beebotte.com unless the operator is configured otherwise).")
   private String endpoint;
 
   @Pattern("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")

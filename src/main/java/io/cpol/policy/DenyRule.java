@@ -3,11 +3,12 @@ package io.cpol.policy;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
-import io.fabric8.generator.annotation.ValidationRule;
 
-/** A selector of connections that must not be connected, optionally until an instant. */
+/**
+ * A selector of connections that must not be connected, optionally until an instant. Inherits the
+ * selector's "at least one matcher" rule; {@code until} alone is not a matcher.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = ConnectionSelector.HAS_MATCHER, message = ConnectionSelector.NO_MATCHER)
 public class DenyRule extends ConnectionSelector {
   @Pattern(
       "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|z|[+-][0-9]{2}:[0-9]{2})$")
