@@ -1,0 +1,185 @@
+package io.cpol;
+
+import io.cpol.beebotte.BeebotteClientConfig;
+import io.cpol.beebotte.OkHttpBeebotteClient;
+import io.cpol.reconciler.BeebotteClientFactory;
+import io.cpol.reconciler.ConnectionPolicyReconciler;
+import io.cpol.reconciler.OperatorMetrics;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator process: reads its settings, builds the clients, registers the ConnectionPolicy
+ * reconciler, starts it (with leader election when asked) and serves /healthz, /readyz and
+ * /metrics. The sandbox runs exactly this against its embedded API server.
+ */
+public final class ConnectionPolicyOperator implements AutoCloseable {
+  private final Operator operator;
+  private final ConnectionPolicyReconciler reconciler;
+  private final OperationsServer operations;
+  private final OperatorConfig config;
+  private final AtomicBoolean leader = new AtomicBoolean();
+  private final AtomicBoolean stopped = new AtomicBoolean();
+
+  private ConnectionPolicyOperator(
+      OperatorConfig config, KubernetesClient kubernetes, BeebotteClientFactory clients)
+      throws IOException {
+    this.config = config;
+    Logger log = LoggerFactory.getLogger(ConnectionPolicyOperator.class);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    OperatorMetrics metrics = new OperatorMetrics(registry);
+    BeebotteClientFactory factory =
+        clients != null
+            ? clients
+            : (endpoint, credentials) ->
+                new OkHttpBeebotteClient(
+                    BeebotteClientConfig.builder(credentials)
+                        .baseUrl(endpoint)
+                        .meterRegistry(registry)
+                        .build());
+    reconciler =
+        ConnectionPolicyReconciler.create(
+            kubernetes,
+            factory,
+            metrics,
+            Clock.systemUTC(),
+            config.defaultEndpoint(),
+            config.statusHeartbeat(),
+            config.identity());
+    operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(kubernetes)
+                  .withCloseClientOnStop(false)
+                  // Status lists are replaced with JSON patches, not server-side apply.
+                  .withUseSSAToPatchPrimaryResource(false)
+                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
+              if (config.leaderElection()) {
+                o.withLeaderElectionConfiguration(
+                    new LeaderElectionConfiguration(
+                        config.leaseName(),
+                        config.leaseNamespace(),
+                        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                        config.identity(),
+                        new LeaderCallbacks(
+                            () -> {
+                              leader.set(true);
+                              log.info("{} is the leader; reconciling", config.identity());
+                            },
+                            () -> leader.set(false),
+                            id -> log.info("leader is {}", id)),
+                        true));
+              }
+            });
+    operator.register(
+        reconciler,
+        o -> {
+          if (!config.watchNamespaces().isEmpty()) {
+            o.settingNamespaces(config.watchNamespaces());
+          }
+        });
+    operations =
+        new OperationsServer(config.httpPort(), () -> !stopped.get(), this::isReady, registry);
+    operator.start();
+    log.info(
+        "operator started: namespaces={}, http port {}, leader election {}",
+        config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces(),
+        operations.port(),
+        config.leaderElection() ? "on (lease " + config.leaseName() + ")" : "off");
+  }
+
+  /**
+   * Starts the operator.
+   *
+   * @param clients makes Beebotte clients; null for the real OkHttp one
+   */
+  public static ConnectionPolicyOperator start(
+      OperatorConfig config, KubernetesClient kubernetes, BeebotteClientFactory clients)
+      throws IOException {
+    return new ConnectionPolicyOperator(config, kubernetes, clients);
+  }
+
+  /** Ready once informers are synced; a standby replica waiting for the lease is ready too. */
+  public boolean isReady() {
+    if (stopped.get() || !operator.getRuntimeInfo().isStarted()) {
+      return false;
+    }
+    if (config.leaderElection() && !leader.get()) {
+      return true;
+    }
+    return operator.getRuntimeInfo().allEventSourcesAreHealthy();
+  }
+
+  public int httpPort() {
+    return operations.port();
+  }
+
+  @Override
+  public void close() {
+    if (stopped.compareAndSet(false, true)) {
+      operator.stop();
+      reconciler.close();
+      operations.close();
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    // Pick the log format before the first logger exists.
+    String format = System.getenv().getOrDefault("LOG_FORMAT", "text");
+    for (String arg : args) {
+      if (arg.startsWith("--log-format=")) {
+        format = arg.substring("--log-format=".length());
+      }
+    }
+    if ("json".equals(format) && System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "logback-json.xml");
+    }
+    Logger log = LoggerFactory.getLogger(ConnectionPolicyOperator.class);
+    OperatorConfig config;
+    try {
+      config = OperatorConfig.from(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("beebotte-connection-operator: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    KubernetesClient kubernetes = new KubernetesClientBuilder().build();
+    ConnectionPolicyOperator running = start(config, kubernetes, null);
+    CountDownLatch done = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  log.info("shutting down");
+                  running.close();
+                  kubernetes.close();
+                  done.countDown();
+                },
+                "shutdown"));
+    done.await();
+    Thread.sleep(Duration.ofMillis(100).toMillis());
+  }
+}

@@ -1,0 +1,71 @@
+package io.cpol;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+
+/** The one HTTP port: /healthz (alive), /readyz (caches synced, or standby) and /metrics. */
+final class OperationsServer implements AutoCloseable {
+  private final HttpServer server;
+
+  OperationsServer(
+      int port, BooleanSupplier alive, BooleanSupplier ready, PrometheusMeterRegistry registry)
+      throws IOException {
+    server = HttpServer.create(new InetSocketAddress(port), 0);
+    server.createContext("/healthz", ex -> probe(ex, alive.getAsBoolean()));
+    server.createContext("/readyz", ex -> probe(ex, ready.getAsBoolean()));
+    server.createContext(
+        "/metrics",
+        ex -> {
+          String contentType = "text/plain; version=0.0.4; charset=utf-8";
+          respond(ex, 200, contentType, registry.scrape(contentType));
+        });
+    server.setExecutor(Executors.newFixedThreadPool(2, r -> daemon(r, "operations-http")));
+    server.start();
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  private static void probe(HttpExchange ex, boolean ok) throws IOException {
+    respond(ex, ok ? 200 : 503, "text/plain; charset=utf-8", ok ? "ok\n" : "not ready\n");
+  }
+
+  private static void respond(HttpExchange ex, int status, String contentType, String body)
+      throws IOException {
+    try (ex) {
+      if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
+        ex.sendResponseHeaders(405, -1);
+        return;
+      }
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", contentType);
+      if ("HEAD".equals(ex.getRequestMethod())) {
+        ex.sendResponseHeaders(status, -1);
+        return;
+      }
+      ex.sendResponseHeaders(status, bytes.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  @Override
+  public void close() {
+    server.stop(1);
+  }
+}

@@ -1,0 +1,118 @@
+package io.cpol;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Operator settings, from flags ({@code --http-port=8080}) over environment variables ({@code
+ * HTTP_PORT}) over defaults. Every setting is listed in the README.
+ *
+ * @param watchNamespaces namespaces to watch; empty means all
+ * @param httpPort port of /healthz, /readyz and /metrics; 0 picks a free one
+ * @param leaderElection whether replicas elect a leader on a Lease
+ * @param leaseName the Lease's name
+ * @param leaseNamespace the Lease's namespace; null means the operator's own
+ * @param identity this replica's name in the Lease
+ * @param logFormat text or json
+ * @param defaultEndpoint the Beebotte API for policies that name none
+ * @param statusHeartbeat how stale lastSyncTime may get before an otherwise unchanged status is
+ *     written again
+ */
+public record OperatorConfig(
+    Set<String> watchNamespaces,
+    int httpPort,
+    boolean leaderElection,
+    String leaseName,
+    String leaseNamespace,
+    String identity,
+    String logFormat,
+    String defaultEndpoint,
+    Duration statusHeartbeat) {
+
+  static final String DEFAULT_ENDPOINT = "https://api.beebotte.com";
+
+  public OperatorConfig {
+    watchNamespaces = Set.copyOf(watchNamespaces);
+    if (!logFormat.equals("text") && !logFormat.equals("json")) {
+      throw new IllegalArgumentException("LOG_FORMAT must be text or json, not " + logFormat);
+    }
+    if (!defaultEndpoint.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
+      throw new IllegalArgumentException(
+          "DEFAULT_ENDPOINT is not an http(s) URL: " + defaultEndpoint);
+    }
+  }
+
+  /** Reads flags and environment; throws IllegalArgumentException naming the bad setting. */
+  public static OperatorConfig from(String[] args, Map<String, String> env) {
+    Map<String, String> settings = new HashMap<>(env);
+    for (String arg : args) {
+      if (!arg.startsWith("--") || !arg.contains("=")) {
+        throw new IllegalArgumentException(
+            "unknown argument " + arg + " (flags look like --http-port=8080)");
+      }
+      String flag = arg.substring(2, arg.indexOf('='));
+      settings.put(flag.toUpperCase().replace('-', '_'), arg.substring(arg.indexOf('=') + 1));
+    }
+    Set<String> namespaces = new LinkedHashSet<>();
+    Arrays.stream(settings.getOrDefault("WATCH_NAMESPACES", "").split(","))
+        .map(String::trim)
+        .filter(s -> !s.isEmpty())
+        .forEach(namespaces::add);
+    return new OperatorConfig(
+        namespaces,
+        integer(settings, "HTTP_PORT", 8080),
+        bool(settings, "LEADER_ELECTION", false),
+        settings.getOrDefault("LEADER_ELECTION_LEASE_NAME", "beebotte-connection-operator"),
+        blankToNull(settings.get("LEADER_ELECTION_NAMESPACE")),
+        settings.getOrDefault("POD_NAME", hostname()),
+        settings.getOrDefault("LOG_FORMAT", "text"),
+        settings.getOrDefault("DEFAULT_ENDPOINT", DEFAULT_ENDPOINT),
+        duration(settings, "STATUS_HEARTBEAT", Duration.ofMinutes(5)));
+  }
+
+  private static int integer(Map<String, String> s, String key, int dflt) {
+    String v = s.get(key);
+    try {
+      return v == null || v.isBlank() ? dflt : Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be a number, not " + v);
+    }
+  }
+
+  private static boolean bool(Map<String, String> s, String key, boolean dflt) {
+    String v = s.get(key);
+    if (v == null || v.isBlank()) {
+      return dflt;
+    }
+    return switch (v.trim().toLowerCase()) {
+      case "true", "1", "yes" -> true;
+      case "false", "0", "no" -> false;
+      default -> throw new IllegalArgumentException(key + " must be true or false, not " + v);
+    };
+  }
+
+  private static Duration duration(Map<String, String> s, String key, Duration dflt) {
+    String v = s.get(key);
+    if (v == null || v.isBlank()) {
+      return dflt;
+    }
+    try {
+      return io.cpol.enforce.GoDuration.parse(v.trim());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + ": " + e.getMessage());
+    }
+  }
+
+  private static String blankToNull(String v) {
+    return v == null || v.isBlank() ? null : v.trim();
+  }
+
+  private static String hostname() {
+    String host = System.getenv("HOSTNAME");
+    return host == null || host.isBlank() ? "beebotte-connection-operator" : host;
+  }
+}

@@ -1,0 +1,363 @@
+package io.cpol.enforce;
+
+import io.cpol.beebotte.Protocol;
+import io.cpol.policy.ConnectionPolicySpec;
+import io.cpol.policy.ConnectionSelector;
+import io.cpol.policy.DenyRule;
+import io.cpol.policy.Enforcement;
+import io.cpol.policy.ReportSpec;
+import io.cpol.policy.SecretReference;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a spec the way the CRD schema and CEL rules would (test and mock API servers skip them),
+ * and builds the compiled rules in the same pass, collecting every problem before giving up.
+ */
+final class PolicyCompiler {
+  static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+  static final Duration MAX_INTERVAL = Duration.ofHours(24);
+  static final int MAX_RULES = 100;
+  static final int MAX_CONNECTIONS_LIMIT = 1000;
+  private static final int MAX_EXACT_VALUES = 10_000;
+  private static final int MAX_OTHER_VALUES = 1000;
+  private static final int MAX_PATTERN_LENGTH = 256;
+  private static final int MAX_QUOTED_LENGTH = 80;
+
+  private static final Pattern SECRET_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$");
+  private static final Pattern ENDPOINT = Pattern.compile("^https?://[^\\s/?#]+(/[^\\s?#]*)?$");
+  private static final Pattern RFC_3339 =
+      Pattern.compile(
+          "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?"
+              + "([Zz]|[+-][0-9]{2}:[0-9]{2})$");
+  private static final DateTimeFormatter RFC_3339_PARSER =
+      new DateTimeFormatterBuilder()
+          .parseCaseInsensitive()
+          .append(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+          .toFormatter();
+
+  private final List<String> problems = new ArrayList<>();
+
+  CompiledPolicy compile(ConnectionPolicySpec spec) throws InvalidSpecException {
+    if (spec == null) {
+      throw new InvalidSpecException(List.of("spec: required"));
+    }
+    String secretName = secretName(spec.getCredentialsRef());
+    String endpoint = endpoint(spec.getEndpoint());
+    Duration interval = interval(spec.getInterval());
+    int maxDropsPerSync = maxDropsPerSync(spec.getMaxDropsPerSync());
+    int connectionsLimit = connectionsLimit(spec.getReport());
+    List<CompiledRule> deny = rules("spec.deny", spec.getDeny(), true);
+    List<CompiledRule> allow = rules("spec.allow", spec.getAllow(), false);
+    if (!problems.isEmpty()) {
+      throw new InvalidSpecException(problems);
+    }
+    return new CompiledPolicy(
+        secretName,
+        endpoint,
+        interval,
+        spec.getEnforcement() == null ? Enforcement.Enforce : spec.getEnforcement(),
+        Boolean.TRUE.equals(spec.getSuspend()),
+        maxDropsPerSync,
+        connectionsLimit,
+        new RuleSet(deny),
+        new RuleSet(allow));
+  }
+
+  private String secretName(SecretReference ref) {
+    if (ref == null) {
+      return problem("spec.credentialsRef", "required");
+    }
+    String name = ref.getName();
+    if (name == null || name.isEmpty()) {
+      return problem("spec.credentialsRef.name", "required");
+    }
+    if (name.length() > 253 || !SECRET_NAME.matcher(name).matches()) {
+      return problem(
+          "spec.credentialsRef.name",
+          quote(name) + " is not a valid Secret name (lowercase letters, digits, '-' and '.')");
+    }
+    return name;
+  }
+
+  private String endpoint(String endpoint) {
+    if (endpoint == null) {
+      return ConnectionPolicySpec.DEFAULT_ENDPOINT;
+    }
+    // Never echo an endpoint with user info: it may hold a password, and this lands in status.
+    if (endpoint.contains("@")) {
+      return problem(
+          "spec.endpoint", "must not contain user info; credentials belong in the Secret");
+    }
+    String notAnUrl = quote(endpoint) + " is not an http(s) URL like https://api.beebotte.com";
+    if (!ENDPOINT.matcher(endpoint).matches()) {
+      return problem("spec.endpoint", notAnUrl);
+    }
+    try {
+      URI uri = new URI(endpoint);
+      if (uri.getHost() == null || uri.getPort() > 65535) {
+        return problem("spec.endpoint", notAnUrl);
+      }
+    } catch (URISyntaxException e) {
+      return problem("spec.endpoint", notAnUrl);
+    }
+    // One spelling per endpoint, so that policies on the same account share one listing.
+    String trimmed = endpoint;
+    while (trimmed.endsWith("/")) {
+      trimmed = trimmed.substring(0, trimmed.length() - 1);
+    }
+    return trimmed;
+  }
+
+  private Duration interval(String interval) {
+    if (interval == null) {
+      return GoDuration.parse(ConnectionPolicySpec.DEFAULT_INTERVAL);
+    }
+    Duration parsed;
+    try {
+      parsed = GoDuration.parse(interval);
+    } catch (IllegalArgumentException e) {
+      return problem("spec.interval", e.getMessage() + " (e.g. 30s, 5m, 1h30m)");
+    }
+    if (parsed.compareTo(MIN_INTERVAL) < 0 || parsed.compareTo(MAX_INTERVAL) > 0) {
+      return problem("spec.interval", quote(interval) + " is outside 1s..24h");
+    }
+    return parsed;
+  }
+
+  private int maxDropsPerSync(Integer value) {
+    if (value == null) {
+      return ConnectionPolicySpec.DEFAULT_MAX_DROPS_PER_SYNC;
+    }
+    if (value < 1) {
+      problem("spec.maxDropsPerSync", "must be at least 1, got " + value);
+    }
+    return value;
+  }
+
+  private int connectionsLimit(ReportSpec report) {
+    if (report == null || report.getConnectionsLimit() == null) {
+      return ReportSpec.DEFAULT_CONNECTIONS_LIMIT;
+    }
+    int value = report.getConnectionsLimit();
+    if (value < 0 || value > MAX_CONNECTIONS_LIMIT) {
+      problem(
+          "spec.report.connectionsLimit",
+          "must be between 0 and " + MAX_CONNECTIONS_LIMIT + ", got " + value);
+    }
+    return value;
+  }
+
+  private List<CompiledRule> rules(
+      String path, List<? extends ConnectionSelector> selectors, boolean deny) {
+    if (selectors == null) {
+      if (deny) {
+        problem(path, "required: at least 1 rule");
+      }
+      return List.of();
+    }
+    if (deny && selectors.isEmpty()) {
+      problem(path, "needs at least 1 rule");
+    }
+    if (selectors.size() > MAX_RULES) {
+      problem(path, "at most " + MAX_RULES + " rules, got " + selectors.size());
+    }
+    List<CompiledRule> compiled = new ArrayList<>(selectors.size());
+    for (int i = 0; i < selectors.size(); i++) {
+      CompiledRule rule = rule(path + "[" + i + "]", selectors.get(i), deny);
+      if (rule != null) {
+        compiled.add(rule);
+      }
+    }
+    return compiled;
+  }
+
+  /** The compiled rule, or null after recording why it cannot be compiled. */
+  private CompiledRule rule(String path, ConnectionSelector selector, boolean deny) {
+    if (selector == null) {
+      return problem(path, "must be a rule, got null");
+    }
+    int problemsBefore = problems.size();
+    Set<String> userids = strings(path, "userids", selector.getUserids(), MAX_EXACT_VALUES);
+    List<GlobPattern> patterns = patterns(path, selector.getUseridPatterns());
+    Set<String> sids = strings(path, "sids", selector.getSids(), MAX_EXACT_VALUES);
+    Set<String> usernames = strings(path, "usernames", selector.getUsernames(), MAX_OTHER_VALUES);
+    Set<String> channels = strings(path, "channels", selector.getChannels(), MAX_OTHER_VALUES);
+    List<CidrRange> cidrs = cidrs(path, selector.getClientCIDRs());
+    List<String> protocols = protocols(path, selector.getProtocols());
+    Instant until = null;
+    if (selector instanceof DenyRule denyRule && denyRule.getUntil() != null) {
+      if (deny) {
+        until = until(path + ".until", denyRule.getUntil());
+      } else {
+        problem(path + ".until", "only deny rules can expire");
+      }
+    }
+    if (selector.getUserids() == null
+        && selector.getUseridPatterns() == null
+        && selector.getSids() == null
+        && selector.getUsernames() == null
+        && selector.getChannels() == null
+        && selector.getClientCIDRs() == null
+        && selector.getProtocols() == null) {
+      problem(
+          path,
+          "needs at least one matcher (userids, useridPatterns, sids, usernames, channels,"
+              + " clientCIDRs or protocols); to match every connection use"
+              + " useridPatterns: [\"*\"]");
+    }
+    if (problems.size() > problemsBefore) {
+      return null;
+    }
+    return new CompiledRule(userids, patterns, sids, usernames, channels, cidrs, protocols, until);
+  }
+
+  private Set<String> strings(String rulePath, String field, List<String> values, int max) {
+    return entries(
+        rulePath + "." + field,
+        values,
+        max,
+        (value) -> value.isEmpty() ? null : value,
+        "must be a non-empty string");
+  }
+
+  private List<GlobPattern> patterns(String rulePath, List<String> values) {
+    Set<String> texts =
+        entries(
+            rulePath + ".useridPatterns",
+            values,
+            MAX_OTHER_VALUES,
+            (value) ->
+                value.isEmpty() || value.codePointCount(0, value.length()) > MAX_PATTERN_LENGTH
+                    ? null
+                    : value,
+            "must be a glob of 1 to " + MAX_PATTERN_LENGTH + " characters");
+    return texts == null ? null : texts.stream().map(GlobPattern::new).toList();
+  }
+
+  private List<CidrRange> cidrs(String rulePath, List<String> values) {
+    String path = rulePath + ".clientCIDRs";
+    if (values == null || !checkSize(path, values, MAX_OTHER_VALUES)) {
+      return null;
+    }
+    List<CidrRange> ranges = new ArrayList<>(values.size());
+    for (int i = 0; i < values.size(); i++) {
+      CidrRange range = CidrRange.parse(values.get(i));
+      if (range == null) {
+        problem(
+            path + "[" + i + "]",
+            quote(values.get(i))
+                + " is not a CIDR (expected address/prefix-length, e.g. 203.0.113.0/24 or"
+                + " 2001:db8::/32)");
+      } else {
+        ranges.add(range);
+      }
+    }
+    return ranges;
+  }
+
+  private List<String> protocols(String rulePath, List<Protocol> values) {
+    String path = rulePath + ".protocols";
+    if (values == null || !checkSize(path, values, Protocol.values().length)) {
+      return null;
+    }
+    List<String> wireNames = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) {
+      if (values.get(i) == null) {
+        problem(path + "[" + i + "]", "must be mqtt or socketio");
+      } else {
+        wireNames.add(values.get(i).wireName());
+      }
+    }
+    return wireNames;
+  }
+
+  private Instant until(String path, String value) {
+    String notATimestamp =
+        quote(value) + " is not an RFC 3339 timestamp (e.g. 2026-12-31T00:00:00Z)";
+    if (!RFC_3339.matcher(value).matches()) {
+      return problem(path, notATimestamp);
+    }
+    try {
+      return OffsetDateTime.parse(value, RFC_3339_PARSER).toInstant();
+    } catch (DateTimeParseException e) {
+      return problem(path, notATimestamp);
+    }
+  }
+
+  /**
+   * Checks a list of strings entry by entry; {@code accept} returns null for an entry that fails.
+   *
+   * @return the accepted entries, or null when the field is absent or has problems
+   */
+  private Set<String> entries(
+      String path, List<String> values, int max, Function<String, String> accept, String rule) {
+    if (values == null || !checkSize(path, values, max)) {
+      return null;
+    }
+    Set<String> accepted = new LinkedHashSet<>();
+    boolean valid = true;
+    for (int i = 0; i < values.size(); i++) {
+      String value = values.get(i);
+      if (value == null || accept.apply(value) == null) {
+        problem(path + "[" + i + "]", rule + (value == null ? ", got null" : ""));
+        valid = false;
+      } else {
+        accepted.add(value);
+      }
+    }
+    return valid ? accepted : null;
+  }
+
+  private boolean checkSize(String path, List<?> values, int max) {
+    if (values.isEmpty()) {
+      problem(path, "must have at least 1 entry (leave the field out to not match on it)");
+      return false;
+    }
+    if (values.size() > max) {
+      problem(path, "at most " + max + " entries, got " + values.size());
+      return false;
+    }
+    return true;
+  }
+
+  private <T> T problem(String path, String message) {
+    problems.add(path + ": " + message);
+    return null;
+  }
+
+  /** The value in double quotes, escaped and shortened so one bad entry cannot flood status. */
+  static String quote(String value) {
+    StringBuilder quoted = new StringBuilder("\"");
+    int shown = Math.min(value.length(), MAX_QUOTED_LENGTH);
+    if (shown < value.length() && Character.isHighSurrogate(value.charAt(shown - 1))) {
+      shown--;
+    }
+    for (int i = 0; i < shown; i++) {
+      char c = value.charAt(i);
+      if (c == '"' || c == '\\') {
+        quoted.append('\\').append(c);
+      } else if (c < 0x20 || c == 0x7f) {
+        quoted.append(String.format("\\u%04x", (int) c));
+      } else {
+        quoted.append(c);
+      }
+    }
+    if (value.length() > shown) {
+      quoted.append("...");
+    }
+    return quoted.append('"').toString();
+  }
+}

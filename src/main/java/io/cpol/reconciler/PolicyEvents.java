@@ -1,0 +1,80 @@
+package io.cpol.reconciler;
+
+import io.cpol.policy.ConnectionPolicy;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kubernetes Events on a policy, for {@code kubectl describe}. Recording is best effort: a failed
+ * event never fails a sync.
+ */
+class PolicyEvents {
+  private static final Logger log = LoggerFactory.getLogger(PolicyEvents.class);
+  static final String COMPONENT = "beebotte-connection-operator";
+
+  private final KubernetesClient client;
+  private final Clock clock;
+  private final String instance;
+
+  PolicyEvents(KubernetesClient client, Clock clock, String instance) {
+    this.client = client;
+    this.clock = clock;
+    this.instance = instance;
+  }
+
+  void normal(ConnectionPolicy policy, String reason, String message) {
+    record(policy, "Normal", reason, message);
+  }
+
+  void warning(ConnectionPolicy policy, String reason, String message) {
+    record(policy, "Warning", reason, message);
+  }
+
+  private void record(ConnectionPolicy policy, String type, String reason, String message) {
+    String now = StatusTime.format(clock.instant());
+    String namespace = policy.getMetadata().getNamespace();
+    Event event =
+        new EventBuilder()
+            .withNewMetadata()
+            .withGenerateName(policy.getMetadata().getName() + ".")
+            .withNamespace(namespace)
+            .endMetadata()
+            .withInvolvedObject(
+                new ObjectReferenceBuilder()
+                    .withApiVersion(policy.getApiVersion())
+                    .withKind(policy.getKind())
+                    .withName(policy.getMetadata().getName())
+                    .withNamespace(namespace)
+                    .withUid(policy.getMetadata().getUid())
+                    .withResourceVersion(policy.getMetadata().getResourceVersion())
+                    .build())
+            .withType(type)
+            .withReason(reason)
+            .withMessage(message.length() > 1024 ? message.substring(0, 1021) + "..." : message)
+            .withFirstTimestamp(now)
+            .withLastTimestamp(now)
+            .withCount(1)
+            .withNewSource()
+            .withComponent(COMPONENT)
+            .endSource()
+            .withReportingComponent(COMPONENT)
+            .withReportingInstance(instance)
+            .build();
+    try {
+      client.v1().events().inNamespace(namespace).resource(event).create();
+    } catch (KubernetesClientException e) {
+      log.warn(
+          "could not record event {} on {}/{}: {}",
+          reason,
+          namespace,
+          policy.getMetadata().getName(),
+          e.getMessage());
+    }
+  }
+}

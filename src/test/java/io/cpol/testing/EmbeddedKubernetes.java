@@ -1,0 +1,75 @@
+package io.cpol.testing;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+
+/**
+ * A Kubernetes API for tests and the sandbox: Fabric8's mock server in CRUD mode, with our CRD
+ * registered first so status-subresource semantics match a real API server.
+ */
+public final class EmbeddedKubernetes implements AutoCloseable {
+  public static final Path CRD = Path.of("crds/connectionpolicies.beebotte.io-v1.yml");
+
+  private final KubernetesMockServer server;
+  private final NamespacedKubernetesClient client;
+
+  private EmbeddedKubernetes(KubernetesMockServer server) {
+    this.server = server;
+    this.client = server.createClient();
+  }
+
+  /** Starts on 127.0.0.1 and the given port (0 = any free one). */
+  public static EmbeddedKubernetes start(int port) {
+    KubernetesMockServer server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
+    server.init(InetAddress.getLoopbackAddress(), port);
+    EmbeddedKubernetes kubernetes = new EmbeddedKubernetes(server);
+    kubernetes.registerCrd();
+    return kubernetes;
+  }
+
+  public NamespacedKubernetesClient client() {
+    return client;
+  }
+
+  public KubernetesMockServer server() {
+    return server;
+  }
+
+  /** Base URL, e.g. http://127.0.0.1:34567. */
+  public String url() {
+    return "http://" + server.getHostName() + ":" + server.getPort();
+  }
+
+  private void registerCrd() {
+    try {
+      CustomResourceDefinition crd =
+          Serialization.unmarshal(Files.readString(CRD), CustomResourceDefinition.class);
+      client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + CRD, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.destroy();
+  }
+}

@@ -1,0 +1,196 @@
+package io.cpol.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import io.cpol.ConnectionPolicyOperator;
+import io.cpol.OperatorConfig;
+import io.cpol.beebotte.BeebotteClientConfig;
+import io.cpol.beebotte.OkHttpBeebotteClient;
+import io.cpol.beebotte.RetryPolicy;
+import io.cpol.policy.ConnectionPolicy;
+import io.cpol.reconciler.BeebotteClientFactory;
+import io.cpol.sim.BeebotteSimulator;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything an end-to-end test needs, all real parts on loopback: the embedded Kubernetes API, the
+ * Beebotte simulator, and the operator as {@code main} wires it.
+ */
+public final class OperatorHarness implements AutoCloseable {
+  public static final String OWNER = "acme";
+  public static final String API_KEY = "acme-api-key";
+  public static final String SECRET_KEY = "acme-secret-key-do-not-log-7f3a9c";
+  public static final String TOKEN = "iamtkn_acme_full";
+  public static final String NAMESPACE = "iot";
+
+  private final EmbeddedKubernetes kubernetes;
+  private final BeebotteSimulator simulator;
+  private ConnectionPolicyOperator operator;
+
+  private OperatorHarness(EmbeddedKubernetes kubernetes, BeebotteSimulator simulator) {
+    this.kubernetes = kubernetes;
+    this.simulator = simulator;
+  }
+
+  /** Starts everything with one Beebotte account (keys and a full-rights token). */
+  public static OperatorHarness start() {
+    BeebotteSimulator simulator =
+        BeebotteSimulator.builder()
+            .account(OWNER, API_KEY, SECRET_KEY)
+            .token(TOKEN, "admin:connection:read", "admin:connection:write")
+            .build()
+            .start();
+    OperatorHarness harness = new OperatorHarness(EmbeddedKubernetes.start(0), simulator);
+    harness
+        .kube()
+        .namespaces()
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+        .create();
+    harness.startOperator();
+    return harness;
+  }
+
+  /** Starts (or restarts) the operator against the same API server and simulator. */
+  public void startOperator() {
+    OperatorConfig config =
+        OperatorConfig.from(
+            new String[] {"--http-port=0", "--default-endpoint=" + simulator.baseUrl()}, Map.of());
+    try {
+      operator = ConnectionPolicyOperator.start(config, kubernetes.client(), fastRetryingClients());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    await().atMost(Duration.ofSeconds(20)).until(operator::isReady);
+  }
+
+  public void stopOperator() {
+    operator.close();
+  }
+
+  /**
+   * The real OkHttp client, retrying quickly so failure tests do not wait out production back-off.
+   */
+  public static BeebotteClientFactory fastRetryingClients() {
+    return (endpoint, credentials) ->
+        new OkHttpBeebotteClient(
+            BeebotteClientConfig.builder(credentials)
+                .baseUrl(endpoint)
+                .retry(
+                    new RetryPolicy(
+                        2, Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofSeconds(1)))
+                .build());
+  }
+
+  public KubernetesClient kube() {
+    return kubernetes.client();
+  }
+
+  public EmbeddedKubernetes kubernetes() {
+    return kubernetes;
+  }
+
+  public BeebotteSimulator simulator() {
+    return simulator;
+  }
+
+  public ConnectionPolicyOperator operator() {
+    return operator;
+  }
+
+  public void createKeysSecret(String name, String apiKey, String secretKey) {
+    kube()
+        .secrets()
+        .inNamespace(NAMESPACE)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withStringData(Map.of("apiKey", apiKey, "secretKey", secretKey))
+                .build())
+        .create();
+  }
+
+  public void createTokenSecret(String name, String token) {
+    kube()
+        .secrets()
+        .inNamespace(NAMESPACE)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withStringData(Map.of("token", token))
+                .build())
+        .create();
+  }
+
+  /** Applies a policy written as YAML (namespace iot unless it says otherwise). */
+  public ConnectionPolicy apply(String yaml) {
+    ConnectionPolicy policy = Serialization.unmarshal(yaml, ConnectionPolicy.class);
+    if (policy.getMetadata().getNamespace() == null) {
+      policy.getMetadata().setNamespace(NAMESPACE);
+    }
+    return kube().resource(policy).create();
+  }
+
+  public ConnectionPolicy policy(String name) {
+    return kube().resources(ConnectionPolicy.class).inNamespace(NAMESPACE).withName(name).get();
+  }
+
+  public Condition condition(String name, String type) {
+    ConnectionPolicy p = policy(name);
+    if (p == null || p.getStatus() == null || p.getStatus().getConditions() == null) {
+      return null;
+    }
+    return p.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** Waits until the condition has the given status and reason; returns the policy then. */
+  public ConnectionPolicy awaitCondition(String name, String type, String status, String reason) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              Condition c = condition(name, type);
+              return c != null && status.equals(c.getStatus()) && reason.equals(c.getReason());
+            });
+    return policy(name);
+  }
+
+  public List<Event> events(String policyName) {
+    return kube().v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(e -> policyName.equals(e.getInvolvedObject().getName()))
+        .toList();
+  }
+
+  /** Sids (or userids for MQTT) still connected. */
+  public Set<String> liveSids() {
+    return Set.copyOf(simulator.connections().stream().map(c -> c.sid()).toList());
+  }
+
+  @Override
+  public void close() {
+    if (operator != null) {
+      operator.close();
+    }
+    kubernetes.close();
+    simulator.close();
+  }
+}
