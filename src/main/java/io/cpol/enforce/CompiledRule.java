@@ -85,8 +85,8 @@ final class CompiledRule {
   }
 
   /**
-   * Whether the connection matches every given field except {@code alreadyMatched}, which the
-   * caller found matching through an index, and the rule is active.
+   * Whether the rule is active and the connection matches every given field except {@code
+   * alreadyMatched}, which the caller found matching through an index (null: check every field).
    */
   boolean matchesRest(
       Connection c, Instant now, SelectorField alreadyMatched, EvaluationScratch scratch) {

@@ -116,11 +116,15 @@ final class RuleSet {
     if (!byClientCidr.isEmpty()) {
       best = firstInCidrs(best, c, now, scratch);
     }
-    best = firstIn(protocolOnly, SelectorField.PROTOCOLS, best, c, now, scratch);
+    // Nothing has been checked for these yet: a protocol list is too coarse to index.
+    best = firstIn(protocolOnly, null, best, c, now, scratch);
     return best == NO_MATCH ? -1 : best;
   }
 
-  /** Candidates arrive in ascending order, so the first one that matches is their best. */
+  /**
+   * Candidates arrive in ascending order, so the first one that matches is their best. {@code
+   * matched} is the field the index already compared, or null when none was.
+   */
   private int firstIn(
       int[] candidates,
       SelectorField matched,

@@ -50,8 +50,9 @@ final class StatusBuilder {
             + " connections, "
             + report.denied()
             + " denied, "
-            + report.drops().size()
-            + (report.dryRun() ? " dropped (dry run)" : " dropped");
+            + (report.dryRun()
+                ? report.denied() + " would be dropped (dry run)"
+                : report.drops().size() + " dropped");
     ConditionSet conditions =
         new ConditionSet(next.getConditions())
             .set(ConditionSet.READY, "True", "Synced", message, generation, now);

@@ -3,6 +3,7 @@ package io.cpol.sim;
 import io.cpol.beebotte.Connection;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -207,9 +208,16 @@ public final class SimulatorMain {
       System.exit(2);
       return;
     }
-    BeebotteSimulator sim = options.build();
-    options.seed(sim);
-    sim.start();
+    BeebotteSimulator sim;
+    try {
+      sim = options.build();
+      options.seed(sim);
+      sim.start();
+    } catch (IllegalArgumentException | IOException | UncheckedIOException e) {
+      System.err.println("cannot start the simulator: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -57,6 +57,20 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     return "http://" + server.getHostName() + ":" + server.getPort();
   }
 
+  /** Takes every request the API server has received since the last call, oldest first. */
+  public java.util.List<io.fabric8.mockwebserver.http.RecordedRequest> drainRequests() {
+    java.util.List<io.fabric8.mockwebserver.http.RecordedRequest> out = new java.util.ArrayList<>();
+    try {
+      io.fabric8.mockwebserver.http.RecordedRequest r;
+      while ((r = server.takeRequest(0, java.util.concurrent.TimeUnit.MILLISECONDS)) != null) {
+        out.add(r);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return out;
+  }
+
   private void registerCrd() {
     try {
       CustomResourceDefinition crd =

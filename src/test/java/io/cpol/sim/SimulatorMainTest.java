@@ -1,0 +1,112 @@
+package io.cpol.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cpol.sim.SimulatorMain.Options;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The standalone command line: flags, defaults, seeding and the banner. */
+class SimulatorMainTest {
+
+  @Test
+  void defaultsAreTheDemoAccountAndToken() {
+    Options o = Options.parse();
+
+    assertThat(o.port()).isEqualTo(8080);
+    assertThat(o.host()).isEqualTo("127.0.0.1");
+    assertThat(o.accounts())
+        .singleElement()
+        .isEqualTo(new String[] {"demo", "demo-api-key", "demo-secret-key"});
+    assertThat(o.tokens())
+        .singleElement()
+        .isEqualTo(
+            new String[] {"iamtkn_demo_token", "admin:connection:read", "admin:connection:write"});
+    assertThat(o.skew()).isEqualTo(Duration.ofMinutes(15));
+  }
+
+  @Test
+  void parsesEveryFlag() {
+    Options o =
+        Options.parse(
+            "--port",
+            "0",
+            "--host=127.0.0.1",
+            "--account",
+            "a:ka:sa",
+            "--account",
+            "b:kb:sb",
+            "--token",
+            "iamtkn_r:admin:connection:read",
+            "--token",
+            "iamtkn_all",
+            "--generate",
+            "12",
+            "--seed",
+            "7",
+            "--skew",
+            "90s",
+            "--seed-file",
+            "x.json");
+
+    assertThat(o.port()).isZero();
+    assertThat(o.accounts()).hasSize(2);
+    assertThat(o.tokens().get(0)).containsExactly("iamtkn_r", "admin:connection:read");
+    assertThat(o.tokens().get(1))
+        .containsExactly("iamtkn_all", "admin:connection:read", "admin:connection:write");
+    assertThat(o.generate()).isEqualTo(12);
+    assertThat(o.seed()).isEqualTo(7);
+    assertThat(o.skew()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(o.seedFile()).isEqualTo(Path.of("x.json"));
+  }
+
+  @Test
+  void durationsInSeveralSpellings() {
+    assertThat(SimulatorMain.duration("15m")).isEqualTo(Duration.ofMinutes(15));
+    assertThat(SimulatorMain.duration("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(SimulatorMain.duration("2h")).isEqualTo(Duration.ofHours(2));
+    assertThat(SimulatorMain.duration("45")).isEqualTo(Duration.ofSeconds(45));
+    assertThat(SimulatorMain.duration("PT15M")).isEqualTo(Duration.ofMinutes(15));
+    assertThatThrownBy(() -> SimulatorMain.duration("soon"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void badFlagsAreRejected() {
+    assertThatThrownBy(() -> Options.parse("--nope", "1")).hasMessageContaining("unknown flag");
+    assertThatThrownBy(() -> Options.parse("--account", "only:two"))
+        .hasMessageContaining("owner:apiKey:secretKey");
+    assertThatThrownBy(() -> Options.parse("--port")).hasMessageContaining("needs a value");
+    assertThatThrownBy(() -> Options.parse("--generate", "many")).hasMessageContaining("number");
+  }
+
+  @Test
+  void seedsFromFileAndGeneratorAndPrintsAUsableBanner(@TempDir Path dir) throws Exception {
+    Path seed = dir.resolve("connections.json");
+    Files.writeString(seed, "[{\"userid\":\"from-file\",\"protocol\":\"mqtt\"}]");
+    Options o = Options.parse("--port", "0", "--generate", "25", "--seed-file", seed.toString());
+
+    try (BeebotteSimulator sim = o.build()) {
+      o.seed(sim);
+      sim.start();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      SimulatorMain.printBanner(new PrintStream(out, true, StandardCharsets.UTF_8), sim, o);
+      String banner = out.toString(StandardCharsets.UTF_8);
+
+      assertThat(sim.connections()).hasSize(26);
+      assertThat(banner)
+          .contains("listening on " + sim.baseUrl())
+          .contains("connections: 26")
+          .contains(
+              "curl -s -H 'X-Auth-Token: iamtkn_demo_token' " + sim.baseUrl() + "/v1/connections");
+      assertThat(new TokenClient(sim, "iamtkn_demo_token").list("/v1/connections")).hasSize(26);
+    }
+  }
+}
