@@ -2,9 +2,12 @@ package io.cpol;
 
 import io.cpol.beebotte.BeebotteClientConfig;
 import io.cpol.beebotte.OkHttpBeebotteClient;
+import io.cpol.beebotte.RetryPolicy;
 import io.cpol.reconciler.BeebotteClientFactory;
 import io.cpol.reconciler.ConnectionPolicyReconciler;
 import io.cpol.reconciler.OperatorMetrics;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -56,6 +59,12 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
                 new OkHttpBeebotteClient(
                     BeebotteClientConfig.builder(credentials)
                         .baseUrl(endpoint)
+                        .retry(
+                            new RetryPolicy(
+                                config.beebotteMaxAttempts(),
+                                Duration.ofMillis(200),
+                                Duration.ofSeconds(5),
+                                config.beebotteRetryBudget()))
                         .meterRegistry(registry)
                         .build());
     reconciler =
@@ -166,7 +175,13 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
       System.exit(2);
       return;
     }
-    KubernetesClient kubernetes = new KubernetesClientBuilder().build();
+    KubernetesClient kubernetes =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(Config.autoConfigure(null))
+                    .withUserAgent("beebotte-connection-operator")
+                    .build())
+            .build();
     ConnectionPolicyOperator running = start(config, kubernetes, null);
     CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -21,6 +21,9 @@ import java.util.Set;
  * @param defaultEndpoint the Beebotte API for policies that name none
  * @param statusHeartbeat how stale lastSyncTime may get before an otherwise unchanged status is
  *     written again
+ * @param beebotteMaxAttempts attempts per Beebotte call, for transient failures and 429s
+ * @param beebotteRetryBudget no retry of a Beebotte call starts later than this after its first
+ *     attempt
  */
 public record OperatorConfig(
     Set<String> watchNamespaces,
@@ -31,7 +34,9 @@ public record OperatorConfig(
     String identity,
     String logFormat,
     String defaultEndpoint,
-    Duration statusHeartbeat) {
+    Duration statusHeartbeat,
+    int beebotteMaxAttempts,
+    Duration beebotteRetryBudget) {
 
   static final String DEFAULT_ENDPOINT = "https://api.beebotte.com";
 
@@ -71,7 +76,9 @@ public record OperatorConfig(
         settings.getOrDefault("POD_NAME", hostname()),
         settings.getOrDefault("LOG_FORMAT", "text"),
         settings.getOrDefault("DEFAULT_ENDPOINT", DEFAULT_ENDPOINT),
-        duration(settings, "STATUS_HEARTBEAT", Duration.ofMinutes(5)));
+        duration(settings, "STATUS_HEARTBEAT", Duration.ofMinutes(5)),
+        integer(settings, "BEEBOTTE_MAX_ATTEMPTS", 4),
+        duration(settings, "BEEBOTTE_RETRY_BUDGET", Duration.ofSeconds(10)));
   }
 
   private static int integer(Map<String, String> s, String key, int dflt) {

@@ -1,0 +1,72 @@
+package io.cpol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cpol.deploy.DeployManifests;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class OperatorConfigTest {
+
+  @Test
+  void defaultsSuitALocalRun() {
+    OperatorConfig c = OperatorConfig.from(new String[0], Map.of());
+    assertThat(c.watchNamespaces()).isEmpty();
+    assertThat(c.httpPort()).isEqualTo(8080);
+    assertThat(c.leaderElection()).isFalse();
+    assertThat(c.logFormat()).isEqualTo("text");
+    assertThat(c.defaultEndpoint()).isEqualTo("https://api.beebotte.com");
+    assertThat(c.statusHeartbeat()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.beebotteMaxAttempts()).isEqualTo(4);
+  }
+
+  @Test
+  void theDeploymentsEnvironmentIsUnderstood() {
+    Deployment d =
+        DeployManifests.read().get("Deployment", "beebotte-connection-operator", Deployment.class);
+    Map<String, String> env = new HashMap<>();
+    for (EnvVar v : d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
+      // fieldRef values come from the pod at run time; stand in for them.
+      env.put(v.getName(), v.getValue() != null ? v.getValue() : "from-the-pod");
+    }
+
+    OperatorConfig c = OperatorConfig.from(new String[0], env);
+
+    assertThat(c.leaderElection()).isTrue();
+    assertThat(c.leaseNamespace()).isEqualTo("from-the-pod");
+    assertThat(c.identity()).isEqualTo("from-the-pod");
+    assertThat(c.logFormat()).isEqualTo("json");
+    assertThat(c.httpPort()).isEqualTo(8080);
+  }
+
+  @Test
+  void flagsOverrideEnvironment() {
+    OperatorConfig c =
+        OperatorConfig.from(
+            new String[] {"--watch-namespaces=iot, fleet", "--http-port=9090"},
+            Map.of("WATCH_NAMESPACES", "other", "HTTP_PORT", "1"));
+    assertThat(c.watchNamespaces()).isEqualTo(Set.of("iot", "fleet"));
+    assertThat(c.httpPort()).isEqualTo(9090);
+  }
+
+  @Test
+  void badSettingsAreNamedInTheError() {
+    assertThatThrownBy(() -> OperatorConfig.from(new String[] {"--http-port=abc"}, Map.of()))
+        .hasMessageContaining("HTTP_PORT");
+    assertThatThrownBy(() -> OperatorConfig.from(new String[0], Map.of("LOG_FORMAT", "xml")))
+        .hasMessageContaining("LOG_FORMAT");
+    assertThatThrownBy(() -> OperatorConfig.from(new String[0], Map.of("LEADER_ELECTION", "maybe")))
+        .hasMessageContaining("LEADER_ELECTION");
+    assertThatThrownBy(
+            () -> OperatorConfig.from(new String[0], Map.of("STATUS_HEARTBEAT", "5 minutes")))
+        .hasMessageContaining("STATUS_HEARTBEAT");
+    assertThatThrownBy(() -> OperatorConfig.from(new String[] {"http-port"}, Map.of()))
+        .hasMessageContaining("--http-port=8080");
+  }
+}
