@@ -260,6 +260,9 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
   }
 
   private void recordDrops(ConnectionPolicy policy, SyncReport report) {
+    report
+        .failedByProtocol()
+        .forEach((protocol, count) -> metrics.drops(protocol, "failure", count));
     if (report.drops().isEmpty()) {
       return;
     }
@@ -297,9 +300,6 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
             now.getReason(),
             now.getMessage());
         events.warning(policy, now.getReason(), now.getMessage());
-        if ("DropFailed".equals(now.getReason())) {
-          metrics.drops("unknown", "failure", 1);
-        }
       }
     }
   }

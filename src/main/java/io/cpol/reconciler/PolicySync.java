@@ -64,10 +64,13 @@ final class PolicySync {
     List<DropTarget> executed = new ArrayList<>();
     String failure = null;
     int failedConnections = 0;
+    Map<String, Integer> failedByProtocol = new LinkedHashMap<>();
     if (!dryRun) {
       for (PlannedDrop call : plan.calls()) {
         if (failure != null) {
           failedConnections += call.closes().size();
+          call.closes()
+              .forEach(c -> failedByProtocol.merge(String.valueOf(c.protocol()), 1, Integer::sum));
           continue;
         }
         try {
@@ -88,6 +91,8 @@ final class PolicySync {
                   + " failed: "
                   + ConnectionPolicyReconciler.describe(e);
           failedConnections += call.closes().size();
+          call.closes()
+              .forEach(c -> failedByProtocol.merge(String.valueOf(c.protocol()), 1, Integer::sum));
         }
       }
       if (failure != null) {
@@ -108,7 +113,8 @@ final class PolicySync {
         dryRun ? 0 : plan.deferred(),
         failure,
         dryRun,
-        List.copyOf(executed));
+        List.copyOf(executed),
+        Map.copyOf(failedByProtocol));
   }
 
   /** "3 connections (mqtt: 2, socketio: 1) by deny[0]: uid-1, uid-2 and 1 more". */

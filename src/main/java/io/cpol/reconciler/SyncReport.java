@@ -5,6 +5,7 @@ import io.cpol.policy.ConnectionReport;
 import io.cpol.policy.DropRecord;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one successful sync saw and did, reduced to what status needs.
@@ -18,6 +19,7 @@ import java.util.List;
  * @param dropFailure why some drop calls failed, or null when none failed
  * @param dryRun whether the policy only reports
  * @param executed the drop calls that succeeded
+ * @param failedByProtocol denied connections whose drop call failed, by protocol
  */
 record SyncReport(
     Instant listedAt,
@@ -28,4 +30,5 @@ record SyncReport(
     int deferred,
     String dropFailure,
     boolean dryRun,
-    List<DropTarget> executed) {}
+    List<DropTarget> executed,
+    Map<String, Integer> failedByProtocol) {}
