@@ -1,0 +1,167 @@
+package io.cpol.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cpol.policy.ConnectionPolicyStatus;
+import io.cpol.policy.DropRecord;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class StatusBuilderTest {
+  private final StatusBuilder builder = new StatusBuilder(Duration.ofMinutes(5));
+  private final Instant t0 = Instant.parse("2026-11-26T10:00:00Z");
+
+  private static SyncReport report(
+      Instant listedAt,
+      int connected,
+      int denied,
+      List<DropRecord> drops,
+      int deferred,
+      boolean dryRun) {
+    return new SyncReport(
+        listedAt, connected, denied, List.of(), drops, deferred, null, dryRun, List.of(), Map.of());
+  }
+
+  private static DropRecord drop(int i) {
+    return new DropRecord("2026-11-26T10:00:00Z", "uid-" + i, "mqtt", "uid-" + i, "deny[0]");
+  }
+
+  private static Condition condition(ConnectionPolicyStatus s, String type) {
+    return s.getConditions().stream()
+        .filter(c -> c.getType().equals(type))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void successfulSyncSetsCountsAndBothConditions() {
+    ConnectionPolicyStatus s =
+        builder.synced(null, 3, report(t0, 1234, 2, List.of(drop(1), drop(2)), 0, false), t0);
+
+    assertThat(s.getObservedGeneration()).isEqualTo(3);
+    assertThat(s.getLastSyncTime()).isEqualTo("2026-11-26T10:00:00Z");
+    assertThat(s.getConnected()).isEqualTo(1234);
+    assertThat(s.getDenied()).isEqualTo(2);
+    assertThat(s.getDropped()).isEqualTo(2);
+    assertThat(s.getConnectionsOmitted()).isEqualTo(1234);
+    assertThat(condition(s, "Ready"))
+        .satisfies(
+            c -> {
+              assertThat(c.getStatus()).isEqualTo("True");
+              assertThat(c.getReason()).isEqualTo("Synced");
+              assertThat(c.getMessage()).isEqualTo("1234 connections, 2 denied, 2 dropped");
+              assertThat(c.getObservedGeneration()).isEqualTo(3);
+            });
+    assertThat(condition(s, "Enforced").getReason()).isEqualTo("AllDropped");
+    assertThat(s.getConditions())
+        .extracting(Condition::getType)
+        .containsExactly("Ready", "Enforced");
+  }
+
+  @Test
+  void lastTransitionTimeMovesOnlyWhenStatusFlips() {
+    ConnectionPolicyStatus first =
+        builder.synced(null, 1, report(t0, 1, 1, List.of(), 1, false), t0);
+    Instant t1 = t0.plusSeconds(60);
+    ConnectionPolicyStatus second =
+        builder.synced(first, 1, report(t1, 1, 1, List.of(), 2, false), t1);
+    assertThat(condition(second, "Enforced").getReason()).isEqualTo("DropBudgetExceeded");
+    assertThat(condition(second, "Enforced").getLastTransitionTime())
+        .isEqualTo("2026-11-26T10:00:00Z");
+
+    Instant t2 = t0.plusSeconds(120);
+    ConnectionPolicyStatus third =
+        builder.synced(second, 1, report(t2, 1, 1, List.of(drop(1)), 0, false), t2);
+    assertThat(condition(third, "Enforced").getStatus()).isEqualTo("True");
+    assertThat(condition(third, "Enforced").getLastTransitionTime())
+        .isEqualTo("2026-11-26T10:02:00Z");
+    assertThat(condition(third, "Ready").getLastTransitionTime()).isEqualTo("2026-11-26T10:00:00Z");
+  }
+
+  @Test
+  void droppedAccumulatesAndRecentDropsKeepsTheLastTwenty() {
+    ConnectionPolicyStatus s = null;
+    for (int sync = 0; sync < 3; sync++) {
+      int base = sync * 10;
+      List<DropRecord> drops =
+          IntStream.range(base, base + 10).mapToObj(StatusBuilderTest::drop).toList();
+      s =
+          builder.synced(
+              s, 1, report(t0.plusSeconds(sync), 100, 10, drops, 0, false), t0.plusSeconds(sync));
+    }
+    assertThat(s.getDropped()).isEqualTo(30);
+    assertThat(s.getRecentDrops()).hasSize(20);
+    assertThat(s.getRecentDrops().get(0).getUserid()).isEqualTo("uid-10");
+    assertThat(s.getRecentDrops().get(19).getUserid()).isEqualTo("uid-29");
+  }
+
+  @Test
+  void anUnchangedSyncWithinTheHeartbeatYieldsAnEqualStatus() {
+    ConnectionPolicyStatus first =
+        builder.synced(null, 1, report(t0, 5, 0, List.of(), 0, false), t0);
+    Instant t1 = t0.plusSeconds(30);
+    ConnectionPolicyStatus second =
+        builder.synced(first, 1, report(t1, 5, 0, List.of(), 0, false), t1);
+    assertThat(second).isEqualTo(first);
+
+    Instant late = t0.plus(Duration.ofMinutes(6));
+    ConnectionPolicyStatus third =
+        builder.synced(first, 1, report(late, 5, 0, List.of(), 0, false), late);
+    assertThat(third.getLastSyncTime()).isEqualTo("2026-11-26T10:06:00Z");
+
+    ConnectionPolicyStatus changed =
+        builder.synced(first, 1, report(t1, 6, 0, List.of(), 0, false), t1);
+    assertThat(changed.getLastSyncTime()).isEqualTo("2026-11-26T10:00:30Z");
+  }
+
+  @Test
+  void failureKeepsWhatWasKnownAndMarksEnforcedUnknown() {
+    ConnectionPolicyStatus ok =
+        builder.synced(null, 1, report(t0, 5, 1, List.of(drop(1)), 0, false), t0);
+    Instant t1 = t0.plusSeconds(30);
+
+    ConnectionPolicyStatus failed =
+        builder.failed(ok, 2, StatusBuilder.Failure.BeebotteUnavailable, "HTTP 503", t1);
+
+    assertThat(failed.getConnected()).isEqualTo(5);
+    assertThat(failed.getDropped()).isEqualTo(1);
+    assertThat(failed.getLastSyncTime()).isEqualTo(ok.getLastSyncTime());
+    assertThat(failed.getObservedGeneration()).isEqualTo(2);
+    assertThat(condition(failed, "Ready"))
+        .satisfies(
+            c -> {
+              assertThat(c.getStatus()).isEqualTo("False");
+              assertThat(c.getReason()).isEqualTo("BeebotteUnavailable");
+              assertThat(c.getLastTransitionTime()).isEqualTo("2026-11-26T10:00:30Z");
+            });
+    assertThat(condition(failed, "Enforced").getStatus()).isEqualTo("Unknown");
+    assertThat(
+            builder.failed(
+                failed,
+                2,
+                StatusBuilder.Failure.BeebotteUnavailable,
+                "HTTP 503",
+                t1.plusSeconds(30)))
+        .as("the same failure again changes nothing")
+        .isEqualTo(failed);
+  }
+
+  @Test
+  void dryRunAndSuspendHaveTheirOwnReasons() {
+    ConnectionPolicyStatus dry = builder.synced(null, 1, report(t0, 5, 2, List.of(), 0, true), t0);
+    assertThat(condition(dry, "Enforced").getReason()).isEqualTo("DryRun");
+    assertThat(condition(dry, "Ready").getMessage())
+        .isEqualTo("5 connections, 2 denied, 2 would be dropped (dry run)");
+
+    ConnectionPolicyStatus suspended = builder.suspended(dry, 2, t0);
+    assertThat(condition(suspended, "Ready").getReason()).isEqualTo("Suspended");
+    assertThat(condition(suspended, "Enforced").getReason()).isEqualTo("Suspended");
+    assertThat(new ArrayList<>(suspended.getConditions())).hasSize(2);
+  }
+}
