@@ -12,8 +12,6 @@ import java.util.TreeSet;
  * length in use, however many ranges there are, and no allocation per lookup.
  */
 final class CidrIndex {
-  private static final CidrIndex EMPTY = new Builder().build();
-
   private final int[] ipv4Lengths;
   private final AddressTable[] ipv4Tables;
   private final int[] ipv6Lengths;
@@ -25,10 +23,6 @@ final class CidrIndex {
     this.ipv4Tables = ipv4Tables;
     this.ipv6Lengths = ipv6Lengths;
     this.ipv6Tables = ipv6Tables;
-  }
-
-  static CidrIndex empty() {
-    return EMPTY;
   }
 
   boolean isEmpty() {

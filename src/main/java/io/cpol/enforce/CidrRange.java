@@ -45,13 +45,6 @@ record CidrRange(boolean ipv4, int prefixLength, long hi, long lo) {
         ipv4, prefixLength, hi & highMask(ipv4, prefixLength), lo & lowMask(ipv4, prefixLength));
   }
 
-  /** Whether the address held by {@code address} (parsed with unmapping) is in this range. */
-  boolean contains(IpAddressParser address) {
-    return address.ipv4 == ipv4
-        && (address.hi & highMask(ipv4, prefixLength)) == hi
-        && (address.lo & lowMask(ipv4, prefixLength)) == lo;
-  }
-
   static long highMask(boolean ipv4, int prefixLength) {
     if (ipv4 || prefixLength == 0) {
       return 0;

@@ -111,7 +111,8 @@ final class CompiledRule {
         && !subscribesToAny(c.subscriptions())) {
       return false;
     }
-    if (protocols != null && alreadyMatched != SelectorField.PROTOCOLS && !onProtocol(c)) {
+    // Protocol-only rules are candidates for every connection, so protocols are always checked.
+    if (protocols != null && !onProtocol(c)) {
       return false;
     }
     if (useridPatterns != null

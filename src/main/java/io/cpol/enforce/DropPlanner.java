@@ -3,6 +3,7 @@ package io.cpol.enforce;
 import io.cpol.beebotte.Connection;
 import io.cpol.beebotte.DropTarget;
 import io.cpol.beebotte.Protocol;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -10,7 +11,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.PriorityQueue;
+import java.util.Queue;
 import java.util.Set;
 import java.util.function.IntPredicate;
 
@@ -58,7 +61,7 @@ public final class DropPlanner {
 
   /**
    * Plans the drops for {@code denied} among {@code observed}; an observed connection equal to a
-   * denied one counts as denied, every other one is protected.
+   * denied one counts as denied, every other one is spared.
    */
   public static DropPlan plan(
       List<Connection> observed, List<DeniedConnection> denied, int budget) {
@@ -89,10 +92,12 @@ public final class DropPlanner {
 
   private DropPlan run() {
     Map<String, UserGroup> groups = new HashMap<>();
+    int deniedTotal = 0;
     for (int i = 0; i < ruleOf.length; i++) {
       if (ruleOf[i] == null) {
         continue;
       }
+      deniedTotal++;
       String userid = universe.get(i).userid();
       if (userid == null) {
         undroppable++;
@@ -108,8 +113,17 @@ public final class DropPlanner {
         }
       }
     }
-    // A heap, not a sort: only the groups the budget reaches need to come out in order.
-    PriorityQueue<UserGroup> byUserid = new PriorityQueue<>(groups.values());
+    Queue<UserGroup> byUserid;
+    if (remaining >= deniedTotal) {
+      // Every user will be planned: one sort is cheaper than draining a heap.
+      UserGroup[] sorted = groups.values().toArray(UserGroup[]::new);
+      Arrays.sort(sorted);
+      byUserid = new ArrayDeque<>(Arrays.asList(sorted));
+    } else {
+      // Only the users the budget reaches need to come out in order: building a heap is O(n), and
+      // only the users polled from it pay for ordering.
+      byUserid = new PriorityQueue<>(groups.values());
+    }
     while (!byUserid.isEmpty() && remaining > 0 && !exhausted) {
       planUser(byUserid.poll());
     }
@@ -141,10 +155,11 @@ public final class DropPlanner {
     // Strictly a prefix of the plan order: later users wait even if a call of theirs would fit.
     exhausted = taken < droppableCount;
     int[] selected = Arrays.copyOf(droppable, taken);
-    Set<String> protocolWide = protocolsFullyDenied(group, denied, selected);
+    List<int[]> sessions = splitBySid(selected);
+    Set<String> protocolWide = protocolsFullyDenied(group, denied, selected, sessions);
     Set<String> emittedProtocols = new HashSet<>();
-    for (int k = 0; k < selected.length; ) {
-      String protocol = universe.get(selected[k]).protocol();
+    for (int[] session : sessions) {
+      String protocol = universe.get(session[0]).protocol();
       if (protocolWide.contains(protocol)) {
         if (emittedProtocols.add(protocol)) {
           emit(
@@ -152,24 +167,24 @@ public final class DropPlanner {
               DropTarget.userOnProtocol(group.userid, Protocol.fromWire(protocol)),
               onProtocol(selected, protocol));
         }
-        k++;
-        continue;
+      } else {
+        emit(group, DropTarget.session(group.userid, universe.get(session[0]).sid()), session);
       }
-      String sid = universe.get(selected[k]).sid();
-      int end = k;
-      List<Integer> session = new ArrayList<>();
-      while (end < selected.length && sid.equals(universe.get(selected[end]).sid())) {
-        if (!protocolWide.contains(universe.get(selected[end]).protocol())) {
-          session.add(selected[end]);
-        }
-        end++;
-      }
-      emit(
-          group,
-          DropTarget.session(group.userid, sid),
-          session.stream().mapToInt(Integer::intValue).toArray());
-      k = end;
     }
+  }
+
+  /** Consecutive entries with the same sid: what one session call closes. */
+  private List<int[]> splitBySid(int[] selected) {
+    List<int[]> sessions = new ArrayList<>();
+    int start = 0;
+    for (int end = 1; end <= selected.length; end++) {
+      if (end == selected.length
+          || !universe.get(selected[end]).sid().equals(universe.get(selected[start]).sid())) {
+        sessions.add(Arrays.copyOfRange(selected, start, end));
+        start = end;
+      }
+    }
+    return sessions;
   }
 
   /**
@@ -196,10 +211,12 @@ public final class DropPlanner {
   }
 
   /**
-   * The protocols for which a user-on-protocol call closes exactly the selected entries: all denied
-   * entries on it are selected and no spared entry is on it.
+   * The protocols for which a user-on-protocol call closes exactly the selected entries on it: all
+   * denied entries on it are selected, no spared entry is on it, and no selected session shares its
+   * sid with another protocol (which would need a session call covering both anyway).
    */
-  private Set<String> protocolsFullyDenied(UserGroup group, int[] denied, int[] selected) {
+  private Set<String> protocolsFullyDenied(
+      UserGroup group, int[] denied, int[] selected, List<int[]> sessions) {
     Set<String> wide = new HashSet<>();
     for (Protocol protocol : Protocol.values()) {
       String wire = protocol.wireName();
@@ -208,6 +225,15 @@ public final class DropPlanner {
           && selectedOn == onProtocol(denied, wire).length
           && !group.spared.anyMatch(i -> wire.equals(universe.get(i).protocol()))) {
         wide.add(wire);
+      }
+    }
+    for (int[] session : sessions) {
+      String protocol = universe.get(session[0]).protocol();
+      for (int entry : session) {
+        if (!Objects.equals(protocol, universe.get(entry).protocol())) {
+          wide.remove(protocol);
+          wide.remove(universe.get(entry).protocol());
+        }
       }
     }
     return wide;
@@ -229,15 +255,15 @@ public final class DropPlanner {
         throw new IllegalStateException(target + " would close a connection that is not denied");
       }
     }
-    List<Connection> closes = new ArrayList<>(entries.length);
-    List<String> rules = new ArrayList<>(entries.length);
-    for (int entry : entries) {
-      closes.add(universe.get(entry));
-      rules.add(ruleOf[entry]);
+    Connection[] closes = new Connection[entries.length];
+    String[] rules = new String[entries.length];
+    for (int k = 0; k < entries.length; k++) {
+      closes[k] = universe.get(entries[k]);
+      rules[k] = ruleOf[entries[k]];
     }
-    calls.add(new PlannedDrop(target, closes, rules));
-    planned += closes.size();
-    remaining -= closes.size();
+    calls.add(new PlannedDrop(target, List.of(closes), List.of(rules)));
+    planned += entries.length;
+    remaining -= entries.length;
   }
 
   /** Denied entries no call may close because a spared entry shares the only handle on them. */
@@ -272,16 +298,38 @@ public final class DropPlanner {
     return blocked;
   }
 
+  /** The entries sorted by sid (missing last), then protocol, then position in the listing. */
   private int[] inPlanOrder(Entries entries) {
-    Comparator<Integer> order =
-        Comparator.<Integer, String>comparing(i -> universe.get(i).sid(), NULLS_LAST)
-            .thenComparing(i -> universe.get(i).protocol(), NULLS_LAST)
-            .thenComparing(Comparator.naturalOrder());
-    return Arrays.stream(entries.values, 0, entries.size)
-        .boxed()
-        .sorted(order)
-        .mapToInt(Integer::intValue)
-        .toArray();
+    int[] sorted = Arrays.copyOf(entries.values, entries.size);
+    if (sorted.length > 16) {
+      return Arrays.stream(sorted)
+          .boxed()
+          .sorted(this::comparePlanOrder)
+          .mapToInt(Integer::intValue)
+          .toArray();
+    }
+    // Most users have a handful of sessions: an insertion sort beats boxing them to sort.
+    for (int k = 1; k < sorted.length; k++) {
+      int entry = sorted[k];
+      int at = k;
+      while (at > 0 && comparePlanOrder(sorted[at - 1], entry) > 0) {
+        sorted[at] = sorted[at - 1];
+        at--;
+      }
+      sorted[at] = entry;
+    }
+    return sorted;
+  }
+
+  private int comparePlanOrder(int a, int b) {
+    Connection ca = universe.get(a);
+    Connection cb = universe.get(b);
+    int bySid = NULLS_LAST.compare(ca.sid(), cb.sid());
+    if (bySid != 0) {
+      return bySid;
+    }
+    int byProtocol = NULLS_LAST.compare(ca.protocol(), cb.protocol());
+    return byProtocol != 0 ? byProtocol : Integer.compare(a, b);
   }
 
   /** The denied and spared (observed, not denied) entries of one userid. */

@@ -51,10 +51,6 @@ final class GlobPattern {
             && tokens[0] == ANY_RUN;
   }
 
-  String text() {
-    return text;
-  }
-
   /** The characters every match starts with; the whole text when there is no wildcard. */
   String literalPrefix() {
     return literalPrefix;

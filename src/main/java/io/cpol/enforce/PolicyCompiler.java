@@ -30,10 +30,10 @@ import java.util.regex.Pattern;
  * and builds the compiled rules in the same pass, collecting every problem before giving up.
  */
 final class PolicyCompiler {
-  static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
-  static final Duration MAX_INTERVAL = Duration.ofHours(24);
-  static final int MAX_RULES = 100;
-  static final int MAX_CONNECTIONS_LIMIT = 1000;
+  private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration MAX_INTERVAL = Duration.ofHours(24);
+  private static final int MAX_RULES = 100;
+  private static final int MAX_CONNECTIONS_LIMIT = 1000;
   private static final int MAX_EXACT_VALUES = 10_000;
   private static final int MAX_OTHER_VALUES = 1000;
   private static final int MAX_PATTERN_LENGTH = 256;

@@ -5,22 +5,11 @@ package io.cpol.enforce;
  * (see {@link CompiledRule#indexedBy()}).
  */
 enum SelectorField {
-  SIDS("sids"),
-  USERIDS("userids"),
-  USERNAMES("usernames"),
-  CHANNELS("channels"),
-  USERID_PATTERNS("useridPatterns"),
-  CLIENT_CIDRS("clientCIDRs"),
-  PROTOCOLS("protocols");
-
-  private final String specName;
-
-  SelectorField(String specName) {
-    this.specName = specName;
-  }
-
-  /** The field's name in the ConnectionPolicy spec. */
-  String specName() {
-    return specName;
-  }
+  SIDS,
+  USERIDS,
+  USERNAMES,
+  CHANNELS,
+  USERID_PATTERNS,
+  CLIENT_CIDRS,
+  PROTOCOLS
 }

@@ -234,6 +234,24 @@ class DropPlannerTest {
   }
 
   @Test
+  void aSidSharedAcrossProtocolsTakesOneSessionCall() {
+    // Odd but possible: a Socket.IO session whose sid equals the userid, like the MQTT one.
+    Connection m = mqtt("u");
+    Connection sameSid = socketio("u", "u");
+    Connection spared = socketio("u", "s2", null, "admin");
+
+    DropPlan plan =
+        plan(
+            "deny: [{userids: [u]}]\nallow: [{usernames: [admin]}]",
+            List.of(m, sameSid, spared),
+            10);
+
+    assertThat(targets(plan)).containsExactly(DropTarget.session("u", "u"));
+    assertThat(plan.calls().get(0).closes()).containsExactly(m, sameSid);
+    assertThat(plan.plannedConnections()).isEqualTo(2);
+  }
+
+  @Test
   void connectionsWithoutUseridAreUndroppable() {
     Connection anonymous = new Connection(null, "s", "socketio", null, null, "acct", null, null);
 

@@ -24,7 +24,8 @@ class PolicyEvaluationTest {
     Connection device = mqtt("dev-1");
     Connection staff = socketio("staff-1", "s3");
 
-    Evaluation evaluation = PolicyEvaluation.evaluate(policy, List.of(c1, admin, device, staff), NOW);
+    Evaluation evaluation =
+        PolicyEvaluation.evaluate(policy, List.of(c1, admin, device, staff), NOW);
 
     assertThat(evaluation.connected()).isEqualTo(4);
     assertThat(evaluation.deniedCount()).isEqualTo(2);
@@ -36,13 +37,15 @@ class PolicyEvaluationTest {
             new Verdict(true, "deny[1]"),
             Verdict.NOT_DENIED);
     assertThat(evaluation.denied())
-        .containsExactly(new DeniedConnection(c1, "deny[0]"), new DeniedConnection(device, "deny[1]"));
+        .containsExactly(
+            new DeniedConnection(c1, "deny[0]"), new DeniedConnection(device, "deny[1]"));
   }
 
   @Test
   void anEmptyListingDeniesNothing() {
     Evaluation evaluation =
-        PolicyEvaluation.evaluate(TestSpecs.compile("deny: [{useridPatterns: ['*']}]"), List.of(), NOW);
+        PolicyEvaluation.evaluate(
+            TestSpecs.compile("deny: [{useridPatterns: ['*']}]"), List.of(), NOW);
 
     assertThat(evaluation.connected()).isZero();
     assertThat(evaluation.denied()).isEmpty();
