@@ -311,12 +311,14 @@ class EnforcementTest {
           deny:
           - until: "2999-01-01T00:00:00Z"
           - clientCIDRs: ["10.0.0.0/33"]
+          - protocols: [http]
         """);
 
     var ready = h.awaitCondition("broken", "Ready", "False", "InvalidSpec");
 
     String message = h.condition("broken", "Ready").getMessage();
-    assertThat(message).contains("spec.deny[0]", "spec.deny[1].clientCIDRs[0]");
+    assertThat(message)
+        .contains("spec.deny[0]", "spec.deny[1].clientCIDRs[0]", "spec.deny[2].protocols[0]");
     assertThat(ready.getStatus().getConnected()).isNull();
     assertThat(h.simulator().requests()).isEmpty();
     assertThat(h.liveSids()).containsExactly("uid-1");
