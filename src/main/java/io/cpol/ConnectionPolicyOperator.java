@@ -98,9 +98,18 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
                               leader.set(true);
                               log.info("{} is the leader; reconciling", config.identity());
                             },
-                            () -> leader.set(false),
+                            () -> {
+                              leader.set(false);
+                              if (!stopped.get()) {
+                                // A replica that lost its lease must not keep half-running:
+                                // exit (off the elector's thread) and let Kubernetes restart it.
+                                log.error("{} lost the lease; exiting", config.identity());
+                                new Thread(() -> System.exit(1), "lost-lease-exit").start();
+                              }
+                            },
                             id -> log.info("leader is {}", id)),
-                        true));
+                        // Not JOSDK's exit: it would also fire during a graceful shutdown.
+                        false));
               }
             });
     operator.register(

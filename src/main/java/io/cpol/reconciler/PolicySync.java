@@ -160,7 +160,7 @@ final class PolicySync {
 
   /**
    * The {@code limit} sessions status lists: denied first, then by userid and sid. A bounded heap
-   * keeps this O(n log limit) over a large listing.
+   * keeps this O(n log limit) over a large listing, and near one comparison per session.
    */
   private static List<ConnectionReport> report(
       Evaluation evaluation, Set<Connection> closed, boolean dryRun, int limit) {
@@ -174,6 +174,11 @@ final class PolicySync {
             .thenComparing(observed::get, BY_USERID_SID);
     PriorityQueue<Integer> best = new PriorityQueue<>(limit + 1, order.reversed());
     for (int i = 0; i < observed.size(); i++) {
+      // Once the heap is full most sessions rank below its worst: one comparison turns them away
+      // instead of a push and a pop (this loop was the costliest step of a large sync).
+      if (best.size() == limit && order.compare(i, best.peek()) >= 0) {
+        continue;
+      }
       best.add(i);
       if (best.size() > limit) {
         best.poll();

@@ -31,7 +31,7 @@ class RbacTest {
             cluster("", "events", "create"),
             namespaced("coordination.k8s.io", "leases", "get"),
             namespaced("coordination.k8s.io", "leases", "create"),
-            namespaced("coordination.k8s.io", "leases", "update"));
+            namespaced("coordination.k8s.io", "leases", "patch"));
   }
 
   @Test
@@ -66,11 +66,12 @@ class RbacTest {
 
   @Test
   void leasesAreGrantedOnlyInTheOperatorNamespace() {
-    assertThat(allows("PUT", "/apis/coordination.k8s.io/v1/namespaces/beebotte-system/leases/x"))
+    assertThat(allows("PATCH", "/apis/coordination.k8s.io/v1/namespaces/beebotte-system/leases/x"))
         .isTrue();
     assertThat(allows("POST", "/apis/coordination.k8s.io/v1/namespaces/beebotte-system/leases"))
         .isTrue();
-    assertThat(allows("PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/x")).isFalse();
+    assertThat(allows("PATCH", "/apis/coordination.k8s.io/v1/namespaces/default/leases/x"))
+        .isFalse();
     assertThat(allows("GET", "/apis/coordination.k8s.io/v1/leases")).isFalse();
     assertThat(allows("DELETE", "/apis/coordination.k8s.io/v1/namespaces/beebotte-system/leases/x"))
         .isFalse();

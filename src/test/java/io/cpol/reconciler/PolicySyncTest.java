@@ -121,4 +121,49 @@ class PolicySyncTest {
     assertThat(r.failedByProtocol()).containsEntry("mqtt", 2);
     assertThat(r.executed()).containsExactly(DropTarget.user("a"));
   }
+
+  @Test
+  void reportIsTheHeadOfTheFullOrderWhateverTheListingOrder() throws Exception {
+    java.util.Random random = new java.util.Random(42);
+    for (int round = 0; round < 40; round++) {
+      int limit = new int[] {1, 3, 100, 1000}[round % 4];
+      List<Connection> cs = new ArrayList<>();
+      java.util.Set<String> sessions = new java.util.HashSet<>();
+      int size = random.nextInt(600);
+      while (cs.size() < size) {
+        String userid = "u-" + random.nextInt(60);
+        String sid = "s-" + random.nextInt(100_000);
+        if (sessions.add(userid + "/" + sid)) {
+          cs.add(
+              new Connection(
+                  userid, sid, "socketio", userid, "::ffff:10.0.0.1", "acme", null, List.of()));
+        }
+      }
+      CompiledPolicy p =
+          policy(
+              """
+              credentialsRef: {name: s}
+              enforcement: DryRun
+              report: {connectionsLimit: %d}
+              deny:
+              - useridPatterns: ["u-1*"]
+              """
+                  .formatted(limit));
+
+      SyncReport r = PolicySync.run(p, snapshot(cs), true, t -> {}, clock);
+
+      List<String> expected =
+          cs.stream()
+              .sorted(
+                  java.util.Comparator.comparing((Connection c) -> !c.userid().startsWith("u-1"))
+                      .thenComparing(Connection::userid)
+                      .thenComparing(Connection::sid))
+              .limit(limit)
+              .map(c -> c.userid() + "/" + c.sid())
+              .toList();
+      assertThat(r.reported())
+          .extracting(c -> c.getUserid() + "/" + c.getSid())
+          .containsExactlyElementsOf(expected);
+    }
+  }
 }

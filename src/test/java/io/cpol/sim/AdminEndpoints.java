@@ -83,19 +83,13 @@ final class AdminEndpoints {
         case "/admin/requests":
           return switch (method) {
             case "GET" -> json(out -> writeCalls(sim.requests(), out));
-            case "DELETE" -> {
-              sim.clearRequests();
-              yield count("cleared", 1);
-            }
+            case "DELETE" -> count("cleared", sim.clearRequestsCounting());
             default -> wrongMethod(request, "GET, DELETE");
           };
         case "/admin/drops":
           return switch (method) {
             case "GET" -> json(out -> writeDrops(sim.drops(), out));
-            case "DELETE" -> {
-              sim.clearDrops();
-              yield count("cleared", 1);
-            }
+            case "DELETE" -> count("cleared", sim.clearDropsCounting());
             default -> wrongMethod(request, "GET, DELETE");
           };
         case "/admin/faults":

@@ -109,8 +109,11 @@ class AdminEndpointsTest {
         .isEqualTo("/v1/connections/drop/dev-1?protocol=mqtt");
     assertThat(drops.get(0).get("connection").get("userid").asText()).isEqualTo("dev-1");
 
-    admin.delete("/admin/drops");
-    admin.delete("/admin/requests");
+    assertThat(RawHttp.JSON.readTree(admin.delete("/admin/drops").body()).get("cleared").asInt())
+        .isEqualTo(1);
+    // GET /v1 drop, GET requests, GET drops, DELETE drops: four calls recorded before clearing.
+    assertThat(RawHttp.JSON.readTree(admin.delete("/admin/requests").body()).get("cleared").asInt())
+        .isEqualTo(4);
     assertThat(sim.drops()).isEmpty();
     // The clearing call itself is recorded after the log was cleared.
     assertThat(sim.requests())

@@ -22,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
@@ -79,6 +80,7 @@ public final class BeebotteSimulator implements AutoCloseable {
   private final List<AccountStore> accounts;
   private final Map<String, AccountStore> byOwner;
   private final Authenticator authenticator;
+  private final Map<String, TokenGrant> tokens;
   private final Faults faults = new Faults();
   private final AdminEndpoints admin = new AdminEndpoints(this);
   private final int maxRecordedRequests;
@@ -117,6 +119,7 @@ public final class BeebotteSimulator implements AutoCloseable {
       }
     }
     this.authenticator = new Authenticator(apiKeys, tokens, dateSkew, clock);
+    this.tokens = Map.copyOf(tokens);
   }
 
   public static Builder builder() {
@@ -267,6 +270,16 @@ public final class BeebotteSimulator implements AutoCloseable {
     }
   }
 
+  /** The address the API binds, and the live front doors with it. */
+  public String host() {
+    return host;
+  }
+
+  /** Whether {@link #start} has run. */
+  public synchronized boolean started() {
+    return server != null;
+  }
+
   /** TCP connections accepted so far (tests check keep-alive with it). */
   synchronized long acceptedConnections() {
     return server == null ? 0 : server.acceptedConnections();
@@ -352,8 +365,14 @@ public final class BeebotteSimulator implements AutoCloseable {
   }
 
   public void clearRequests() {
+    clearRequestsCounting();
+  }
+
+  int clearRequestsCounting() {
     synchronized (calls) {
+      int n = calls.size();
       calls.clear();
+      return n;
     }
   }
 
@@ -365,8 +384,14 @@ public final class BeebotteSimulator implements AutoCloseable {
   }
 
   public void clearDrops() {
+    clearDropsCounting();
+  }
+
+  int clearDropsCounting() {
     synchronized (dropEvents) {
+      int n = dropEvents.size();
       dropEvents.clear();
+      return n;
     }
   }
 
@@ -376,6 +401,29 @@ public final class BeebotteSimulator implements AutoCloseable {
    */
   public void onDrop(Consumer<Connection> listener) {
     dropListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  // --- credentials for the live front doors (MQTT, Socket.IO), which authenticate clients
+
+  /** An account's name and keys as the live front doors check them. */
+  public record Account(String owner, String apiKey, String secretKey) {}
+
+  /** Every account, the default (first) one first. */
+  public List<Account> accounts() {
+    return accounts.stream().map(a -> new Account(a.owner, a.apiKey, a.secretKey)).toList();
+  }
+
+  /**
+   * The account a token given to the builder ({@link Builder#token}, {@link Builder#tokenFor})
+   * belongs to, whatever its rights; empty for an unknown token.
+   */
+  public Optional<Account> accountOfToken(String token) {
+    TokenGrant grant = token == null ? null : tokens.get(token);
+    if (grant == null) {
+      return Optional.empty();
+    }
+    AccountStore a = grant.account();
+    return Optional.of(new Account(a.owner, a.apiKey, a.secretKey));
   }
 
   public Faults faults() {

@@ -2,7 +2,6 @@ package io.cpol.sim;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
@@ -144,7 +143,7 @@ public final class Faults {
   }
 
   synchronized List<Pending> queued() {
-    return List.copyOf(new ArrayList<>(queue));
+    return List.copyOf(queue);
   }
 
   /** Takes the fault for the next request, or null when none is queued. */

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -180,7 +181,7 @@ class FaultsTest {
         .failNext(1, 500);
     assertThat(sim.faults().pending()).isEqualTo(5);
 
-    List<Integer> statuses = new java.util.ArrayList<>();
+    List<Integer> statuses = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       statuses.add(client.get("/v1/connections/nobody").statusCode());
     }

@@ -77,7 +77,8 @@ class OfficialNodeClientTest {
 
       assertThat(node.exitValue()).as(output).isZero();
       assertThat(output)
-          .contains("count: 4", "drop-session: true", "drop-user: true", "bad-secret: error", "1101");
+          .contains(
+              "count: 4", "drop-session: true", "drop-user: true", "bad-secret: error", "1101");
       assertThat(sim.requests())
           .extracting(RecordedCall::method, RecordedCall::rawTarget, RecordedCall::status)
           .containsExactly(

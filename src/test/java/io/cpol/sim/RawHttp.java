@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -54,7 +55,7 @@ final class RawHttp implements AutoCloseable {
     out = socket.getOutputStream();
   }
 
-  void timeout(java.time.Duration timeout) throws IOException {
+  void timeout(Duration timeout) throws IOException {
     socket.setSoTimeout((int) timeout.toMillis());
   }
 

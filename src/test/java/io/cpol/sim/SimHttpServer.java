@@ -26,6 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A small HTTP/1.1 server on plain sockets: the JDK and OkHttp servers normalise the request target
@@ -37,6 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * 100,000-connection listing never sits in memory whole.
  */
 final class SimHttpServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SimHttpServer.class);
 
   /** Turns a request into a response; runs on the connection's thread. */
   @FunctionalInterface
@@ -184,11 +187,13 @@ final class SimHttpServer implements AutoCloseable {
         SimResponse response;
         try {
           response = handler.handle(request);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+          // LinkageError too: a build wiping target/ under a running simulator shows up here,
+          // and a silent dropped connection would hide it.
+          log.error("handler failed for {} {}", request.method(), request.rawTarget(), e);
           response =
               SimResponse.json(
                   500, "{\"error\":{\"message\":\"simulator bug: see its log\",\"code\":1201}}");
-          e.printStackTrace();
         }
         if (!write(socket, out, request, response)) {
           return;

@@ -3,8 +3,10 @@ package io.cpol.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -156,14 +158,14 @@ class SimHttpServerTest {
   }
 
   private static RawHttp.Response readOne(Socket socket) throws IOException {
-    java.io.InputStream in = socket.getInputStream();
+    InputStream in = socket.getInputStream();
     StringBuilder head = new StringBuilder();
     while (!head.toString().endsWith("\r\n\r\n")) {
       head.append((char) in.read());
     }
     int length = 0;
     for (String line : head.toString().split("\r\n")) {
-      if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+      if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
         length = Integer.parseInt(line.substring(15).trim());
       }
     }

@@ -1,6 +1,7 @@
 package io.cpol.sim;
 
 import java.util.Collections;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -45,7 +46,7 @@ record SimRequest(
     if (connection == null) {
       return !http10;
     }
-    String c = connection.toLowerCase(java.util.Locale.ROOT);
+    String c = connection.toLowerCase(Locale.ROOT);
     if (c.contains("close")) {
       return false;
     }

@@ -26,6 +26,7 @@ public final class SimulatorMain {
       usage: bin/simulator [--port 8080] [--host 127.0.0.1]
                            [--account owner:apiKey:secretKey]... [--token TOKEN[:right,right]]...
                            [--seed-file connections.json] [--generate N] [--seed S] [--skew 15m]
+                           [--mqtt-port 1883] [--socketio-port 8081]
         --account  repeatable; default demo:demo-api-key:demo-secret-key; the first is the default
         --token    repeatable, bound to the first account; rights default to
                    admin:connection:read,admin:connection:write; default iamtkn_demo_token
@@ -33,6 +34,8 @@ public final class SimulatorMain {
         --generate   N generated connections (ConnectionGenerator) for the first account
         --seed       generator seed, default 42
         --skew       allowed Date skew for signed requests: 90s, 15m, 1h, 500ms or PT15M
+        --mqtt-port      open the MQTT front door (live sessions, kicked by drops); 0 = free port
+        --socketio-port  open the Socket.IO front door likewise; both are off unless given
       """;
 
   private SimulatorMain() {}
@@ -51,7 +54,9 @@ public final class SimulatorMain {
       Path seedFile,
       int generate,
       long seed,
-      Duration skew) {
+      Duration skew,
+      int mqttPort,
+      int socketIoPort) {
 
     static Options parse(String... args) {
       String host = "127.0.0.1";
@@ -62,6 +67,8 @@ public final class SimulatorMain {
       int generate = 0;
       long seed = 42;
       Duration skew = Duration.ofMinutes(15);
+      int mqttPort = LiveSimulator.OFF;
+      int socketIoPort = LiveSimulator.OFF;
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         String value;
@@ -105,6 +112,8 @@ public final class SimulatorMain {
           case "--generate" -> generate = integer(arg, value);
           case "--seed" -> seed = Long.parseLong(value);
           case "--skew" -> skew = duration(value);
+          case "--mqtt-port" -> mqttPort = portNumber(arg, value);
+          case "--socketio-port" -> socketIoPort = portNumber(arg, value);
           default -> throw new IllegalArgumentException("unknown flag " + arg);
         }
       }
@@ -117,7 +126,8 @@ public final class SimulatorMain {
       if (generate < 0 || port < 0) {
         throw new IllegalArgumentException("--generate and --port must not be negative");
       }
-      return new Options(host, port, accounts, tokens, seedFile, generate, seed, skew);
+      return new Options(
+          host, port, accounts, tokens, seedFile, generate, seed, skew, mqttPort, socketIoPort);
     }
 
     BeebotteSimulator build() {
@@ -130,6 +140,11 @@ public final class SimulatorMain {
         b.token(t[0], Arrays.copyOfRange(t, 1, t.length));
       }
       return b.build();
+    }
+
+    /** Whether a front door (MQTT or Socket.IO) was asked for. */
+    boolean live() {
+      return mqttPort != LiveSimulator.OFF || socketIoPort != LiveSimulator.OFF;
     }
 
     /** Loads the seed file and generated connections into {@code sim}. */
@@ -165,6 +180,14 @@ public final class SimulatorMain {
     }
   }
 
+  private static int portNumber(String flag, String value) {
+    int port = integer(flag, value);
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(flag + " wants a port from 0 to 65535, got " + value);
+    }
+    return port;
+  }
+
   private static int integer(String flag, String value) {
     try {
       return Integer.parseInt(value);
@@ -196,6 +219,25 @@ public final class SimulatorMain {
     out.flush();
   }
 
+  /** Where the front doors listen, and how to try the MQTT one by hand. */
+  static void printFrontDoors(PrintStream out, LiveSimulator live, Options options) {
+    String host = live.rest().host();
+    if (live.hasMqtt()) {
+      out.println(
+          "MQTT front door on " + live.mqttUri() + " (username: a secret key or token:TOKEN)");
+      out.printf(
+          "  mosquitto_sub -h %s -p %d -i device-42 -u %s -t 'demo/temperature' -v%n",
+          host, live.mqttPort(), options.accounts().get(0)[2]);
+    }
+    if (live.hasSocketIo()) {
+      out.println(
+          "Socket.IO front door on "
+              + live.socketIoUrl()
+              + " (Engine.IO v3; query key=API_KEY or token=TOKEN, username, userid)");
+    }
+    out.flush();
+  }
+
   public static void main(String[] args) throws Exception {
     Options options;
     try {
@@ -209,25 +251,38 @@ public final class SimulatorMain {
       return;
     }
     BeebotteSimulator sim;
+    LiveSimulator live = null;
     try {
       sim = options.build();
       options.seed(sim);
-      sim.start();
+      if (options.live()) {
+        live = LiveSimulator.start(sim, options.mqttPort(), options.socketIoPort());
+      } else {
+        sim.start();
+      }
     } catch (IllegalArgumentException | IOException | UncheckedIOException e) {
       System.err.println("cannot start the simulator: " + e.getMessage());
       System.exit(1);
       return;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    AutoCloseable running = live == null ? sim : live;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  sim.close();
+                  try {
+                    running.close();
+                  } catch (Exception e) {
+                    System.err.println("stopping the simulator: " + e);
+                  }
                   stopped.countDown();
                 },
                 "beebotte-sim-shutdown"));
     printBanner(System.out, sim, options);
+    if (live != null) {
+      printFrontDoors(System.out, live, options);
+    }
     stopped.await();
   }
 }

@@ -109,4 +109,28 @@ class SimulatorMainTest {
       assertThat(new TokenClient(sim, "iamtkn_demo_token").list("/v1/connections")).hasSize(26);
     }
   }
+
+  @Test
+  void frontDoorsAreOffUnlessAskedForAndTheBannerSaysWhereTheyListen() throws Exception {
+    assertThat(Options.parse().live()).isFalse();
+    assertThat(Options.parse().mqttPort()).isEqualTo(LiveSimulator.OFF);
+    assertThatThrownBy(() -> Options.parse("--mqtt-port", "70000"))
+        .hasMessageContaining("port from 0 to 65535");
+    Options o = Options.parse("--port", "0", "--mqtt-port", "0", "--socketio-port", "0");
+    assertThat(o.live()).isTrue();
+
+    try (LiveSimulator live = LiveSimulator.start(o.build(), o.mqttPort(), o.socketIoPort())) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      SimulatorMain.printFrontDoors(new PrintStream(out, true, StandardCharsets.UTF_8), live, o);
+
+      assertThat(out.toString(StandardCharsets.UTF_8))
+          .contains("MQTT front door on tcp://127.0.0.1:" + live.mqttPort())
+          .contains(
+              "mosquitto_sub -h 127.0.0.1 -p "
+                  + live.mqttPort()
+                  + " -i device-42 -u demo-secret-key")
+          .contains("Socket.IO front door on http://127.0.0.1:" + live.socketIoPort());
+      assertThat(live.mqttPort()).isPositive().isNotEqualTo(live.socketIoPort());
+    }
+  }
 }

@@ -2,7 +2,6 @@ package io.cpol.testing;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
@@ -15,31 +14,31 @@ import java.nio.file.Path;
 import java.util.HashMap;
 
 /**
- * A Kubernetes API for tests and the sandbox: Fabric8's mock server in CRUD mode, with our CRD
- * registered first so status-subresource semantics match a real API server.
+ * A Kubernetes API for tests and the sandbox: Fabric8's mock server in CRUD mode (with the fixes
+ * and kubectl support of {@link ApiServerDispatcher}), with our CRD registered first so
+ * status-subresource semantics match a real API server.
  */
 public final class EmbeddedKubernetes implements AutoCloseable {
   public static final Path CRD = Path.of("crds/connectionpolicies.beebotte.io-v1.yml");
 
   private final KubernetesMockServer server;
+  private final ApiServerDispatcher dispatcher;
   private final NamespacedKubernetesClient client;
 
-  private EmbeddedKubernetes(KubernetesMockServer server) {
+  private EmbeddedKubernetes(KubernetesMockServer server, ApiServerDispatcher dispatcher) {
     this.server = server;
+    this.dispatcher = dispatcher;
     this.client = server.createClient();
   }
 
   /** Starts on 127.0.0.1 and the given port (0 = any free one). */
   public static EmbeddedKubernetes start(int port) {
+    ApiServerDispatcher dispatcher = new ApiServerDispatcher();
     KubernetesMockServer server =
         new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false);
+            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getLoopbackAddress(), port);
-    EmbeddedKubernetes kubernetes = new EmbeddedKubernetes(server);
+    EmbeddedKubernetes kubernetes = new EmbeddedKubernetes(server, dispatcher);
     kubernetes.registerCrd();
     return kubernetes;
   }
@@ -48,8 +47,18 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     return client;
   }
 
+  /** A new client of this API server that identifies itself with the given User-Agent. */
+  public NamespacedKubernetesClient newClient(String userAgent) {
+    return server.createClient(b -> b.editOrNewConfig().withUserAgent(userAgent).endConfig());
+  }
+
   public KubernetesMockServer server() {
     return server;
+  }
+
+  /** The store behind the API, for serving it on another port ({@link ApiServerFrontend}). */
+  public ApiServerDispatcher dispatcher() {
+    return dispatcher;
   }
 
   /** Base URL, e.g. http://127.0.0.1:34567. */

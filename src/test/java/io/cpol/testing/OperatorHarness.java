@@ -36,7 +36,12 @@ public final class OperatorHarness implements AutoCloseable {
 
   private final EmbeddedKubernetes kubernetes;
   private final BeebotteSimulator simulator;
+
+  /** The User-Agent of the operator's own Kubernetes client, to tell its requests apart. */
+  public static final String OPERATOR_USER_AGENT = "beebotte-connection-operator/test";
+
   private ConnectionPolicyOperator operator;
+  private KubernetesClient operatorClient;
 
   private OperatorHarness(EmbeddedKubernetes kubernetes, BeebotteSimulator simulator) {
     this.kubernetes = kubernetes;
@@ -45,6 +50,11 @@ public final class OperatorHarness implements AutoCloseable {
 
   /** Starts everything with one Beebotte account (keys and a full-rights token). */
   public static OperatorHarness start() {
+    return start(new String[0]);
+  }
+
+  /** Starts everything; the flags go to the operator (e.g. --leader-election=true). */
+  public static OperatorHarness start(String... operatorFlags) {
     BeebotteSimulator simulator =
         BeebotteSimulator.builder()
             .account(OWNER, API_KEY, SECRET_KEY)
@@ -58,17 +68,25 @@ public final class OperatorHarness implements AutoCloseable {
         .resource(
             new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
         .create();
-    harness.startOperator();
+    harness.startOperator(operatorFlags);
     return harness;
   }
 
   /** Starts (or restarts) the operator against the same API server and simulator. */
-  public void startOperator() {
-    OperatorConfig config =
-        OperatorConfig.from(
-            new String[] {"--http-port=0", "--default-endpoint=" + simulator.baseUrl()}, Map.of());
+  public void startOperator(String... extraFlags) {
+    List<String> flags =
+        new java.util.ArrayList<>(
+            List.of(
+                "--http-port=0",
+                "--default-endpoint=" + simulator.baseUrl(),
+                // Failure tests should not wait out production back-off.
+                "--beebotte-max-attempts=2",
+                "--beebotte-retry-budget=1s"));
+    flags.addAll(List.of(extraFlags));
+    OperatorConfig config = OperatorConfig.from(flags.toArray(String[]::new), Map.of());
+    operatorClient = kubernetes.newClient(OPERATOR_USER_AGENT);
     try {
-      operator = ConnectionPolicyOperator.start(config, kubernetes.client(), fastRetryingClients());
+      operator = ConnectionPolicyOperator.start(config, operatorClient, null);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -77,6 +95,7 @@ public final class OperatorHarness implements AutoCloseable {
 
   public void stopOperator() {
     operator.close();
+    operatorClient.close();
   }
 
   /**
@@ -188,7 +207,7 @@ public final class OperatorHarness implements AutoCloseable {
   @Override
   public void close() {
     if (operator != null) {
-      operator.close();
+      stopOperator();
     }
     kubernetes.close();
     simulator.close();

@@ -1,0 +1,129 @@
+package io.cpol.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The benchmark suite behind {@code bin/benchmark} (see BENCHMARKS.md): prints tables as it goes,
+ * then the targets with PASS/MISS, and writes everything to {@code target/benchmarks/results.json}.
+ */
+public final class BenchmarkMain {
+  /** Held so that the setting sticks: java.util.logging keeps loggers only weakly. */
+  private static final java.util.logging.Logger MOCK_SERVER_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  private BenchmarkMain() {}
+
+  public static void main(String[] args) throws Exception {
+    BenchOptions options;
+    try {
+      options = BenchOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Results results = run(options, System.out);
+    boolean allPass = results.targets().stream().allMatch(Results.Target::pass);
+    System.out.println();
+    System.out.println(
+        (allPass ? "All targets hold." : "Some targets were missed.")
+            + " Results: "
+            + options.out().toAbsolutePath());
+    // Nothing may keep the JVM alive: simulator, API server and client threads are closed above,
+    // but the exec plugin would wait for stray non-daemon threads of libraries.
+    System.exit(0);
+  }
+
+  /** Runs the sections the options name and writes the JSON file; returns what it found. */
+  static Results run(BenchOptions options, PrintStream out) throws Exception {
+    // The mock API server logs every request at INFO; the tables are what matters here.
+    MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+    Results results = new Results(out);
+    Instant started = Instant.now();
+    ObjectNode root = results.root();
+    root.put("mode", options.quick() ? "quick" : "full");
+    root.put("startedAt", started.toString());
+    root.put("loadAverageAtStart", MachineInfo.loadAverage());
+    ObjectNode machine = MachineInfo.machine();
+    ObjectNode jdk = MachineInfo.jdk();
+    root.set("machine", machine);
+    root.set("jdk", jdk);
+    ObjectNode settings = root.putObject("settings");
+    options.sizes().forEach(settings.putArray("connections")::add);
+    options.rules().forEach(settings.putArray("rules")::add);
+    settings.put("warmupRuns", options.warmup());
+    settings.put("measuredRuns", options.runs());
+    options.sections().forEach(settings.putArray("sections")::add);
+    results.print(
+        "Benchmarks (%s): %s", options.quick() ? "quick smoke run" : "full", options.sections());
+    results.print("Machine: %s", MachineInfo.summary(machine, jdk));
+    results.print("Load average at start: %s", MachineInfo.loadAverage());
+
+    List<String> done = new ArrayList<>();
+    if (options.runs("sync")
+        || options.runs("decode")
+        || options.runs("drops")
+        || options.runs("footprint")) {
+      try (ListingServer server = ListingServer.start(options.sizes())) {
+        section(
+            options,
+            results,
+            done,
+            "sync",
+            () -> new SyncCostSection(options, server, results).run());
+        section(
+            options,
+            results,
+            done,
+            "decode",
+            () -> new DecodeSection(options, server, results).run());
+        section(
+            options,
+            results,
+            done,
+            "drops",
+            () -> new DropCallsSection(options, server, results).run());
+        section(
+            options,
+            results,
+            done,
+            "footprint",
+            () -> new FootprintSection(options, server, results).run());
+      }
+    }
+    section(options, results, done, "operator", () -> new OperatorSection(options, results).run());
+    section(options, results, done, "jmh", () -> new JmhSection(options, results).run());
+    results.printTargets();
+    root.put("loadAverageAtEnd", MachineInfo.loadAverage());
+    root.put("durationSeconds", Duration.between(started, Instant.now()).toSeconds());
+    done.forEach(root.putArray("sectionsRun")::add);
+    results.write(options.out());
+    results.print(
+        "Load average at end: %s; took %d s",
+        MachineInfo.loadAverage(), Duration.between(started, Instant.now()).toSeconds());
+    return results;
+  }
+
+  /** A section's body. */
+  @FunctionalInterface
+  private interface Section {
+    void run() throws Exception;
+  }
+
+  private static void section(
+      BenchOptions options, Results results, List<String> done, String name, Section section)
+      throws Exception {
+    if (!options.runs(name)) {
+      return;
+    }
+    long start = System.nanoTime();
+    section.run();
+    done.add(name);
+    results.print("(section %s took %.0f s)", name, (System.nanoTime() - start) / 1e9);
+  }
+}

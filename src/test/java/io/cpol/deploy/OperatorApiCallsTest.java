@@ -1,0 +1,92 @@
+package io.cpol.deploy;
+
+import static io.cpol.testing.OperatorHarness.API_KEY;
+import static io.cpol.testing.OperatorHarness.SECRET_KEY;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.cpol.beebotte.Connection;
+import io.cpol.testing.OperatorHarness;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every Kubernetes API call the operator really makes, recorded by the API server while it runs
+ * through its behaviours, is granted by the RBAC in deploy/ — and every grant is used.
+ */
+class OperatorApiCallsTest {
+  /**
+   * Kubernetes' built-in system:basic-user role lets every authenticated user ask what it may do;
+   * leader election does so before touching its Lease.
+   */
+  private static final Set<String> GRANTED_TO_EVERY_USER =
+      Set.of("selfsubjectrulesreviews", "selfsubjectaccessreviews");
+
+  @Test
+  void rbacGrantsExactlyTheCallsTheOperatorMakes() {
+    try (OperatorHarness h =
+        OperatorHarness.start(
+            "--leader-election=true", "--leader-election-namespace=beebotte-system")) {
+      h.simulator()
+          .addConnection(
+              new Connection(
+                  "uid-1", "uid-1", "mqtt", "uid-1", "::ffff:198.51.100.1", null, null, List.of()));
+      // A failure (Warning event), then a fix through the Secret (secret watch), then drops.
+      h.apply(
+          """
+          apiVersion: beebotte.io/v1alpha1
+          kind: ConnectionPolicy
+          metadata: {name: p}
+          spec:
+            credentialsRef: {name: beebotte-account}
+            interval: 1s
+            deny:
+            - userids: ["uid-1"]
+          """);
+      h.awaitCondition("p", "Ready", "False", "CredentialsNotFound");
+      h.createKeysSecret("beebotte-account", API_KEY, SECRET_KEY);
+      h.awaitCondition("p", "Enforced", "True", "AllDropped");
+      await().atMost(Duration.ofSeconds(10)).until(() -> h.events("p").size() >= 2);
+
+      List<RecordedRequest> operatorCalls =
+          h.kubernetes().drainRequests().stream()
+              .filter(
+                  r ->
+                      Optional.ofNullable(r.getHeader("User-Agent"))
+                          .orElse("")
+                          .startsWith(OperatorHarness.OPERATOR_USER_AGENT))
+              .toList();
+      DeployManifests manifests = DeployManifests.read();
+      Map<ApiRequest, String> requests =
+          operatorCalls.stream()
+              .map(
+                  r ->
+                      Map.entry(
+                          ApiRequest.fromHttp(r.getMethod(), r.getPath()),
+                          r.getMethod() + " " + r.getPath()))
+              .filter(e -> e.getKey().isPresent())
+              .filter(e -> !GRANTED_TO_EVERY_USER.contains(e.getKey().get().resource()))
+              .collect(Collectors.toMap(e -> e.getKey().get(), Map.Entry::getValue, (a, b) -> a));
+
+      assertThat(requests).isNotEmpty();
+      assertThat(requests.keySet())
+          .allSatisfy(
+              r ->
+                  assertThat(manifests.operatorAllows(r))
+                      .as("RBAC grants %s (%s)", r, requests.get(r))
+                      .isTrue());
+      Set<ApiPermission> unused =
+          manifests.operatorPermissions().stream()
+              .filter(
+                  p -> requests.keySet().stream().noneMatch(r -> p.allows(r, "beebotte-system")))
+              .collect(Collectors.toSet());
+      assertThat(unused).as("granted but never used").isEmpty();
+    }
+  }
+}

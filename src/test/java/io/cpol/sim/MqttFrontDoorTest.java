@@ -1,0 +1,199 @@
+package io.cpol.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cpol.beebotte.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.awaitility.core.ConditionFactory;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttSecurityException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The MQTT front door with a real client (Paho): Beebotte's logins, listing, pub/sub, kicks. */
+class MqttFrontDoorTest {
+  private static final String SECRET = "acme-secret";
+  private static final String API_KEY = "acme-api";
+  private static final String ADMIN_TOKEN = "iamtkn_admin";
+
+  private LiveSimulator live;
+  private TokenClient rest;
+  private final List<MqttProbe> probes = new ArrayList<>();
+
+  @BeforeEach
+  void start() {
+    live =
+        LiveSimulator.start(
+            BeebotteSimulator.builder()
+                .account("acme", API_KEY, SECRET)
+                .account("other", "other-api", "other-secret")
+                .token(ADMIN_TOKEN, Authenticator.READ, Authenticator.WRITE)
+                .tokenFor("other", "token_other_channel", "data:read")
+                .tokenFor("other", "iamtkn_other", Authenticator.READ),
+            0,
+            LiveSimulator.OFF);
+    rest = new TokenClient(live.rest(), ADMIN_TOKEN);
+  }
+
+  @AfterEach
+  void stop() throws MqttException {
+    for (MqttProbe p : probes) {
+      p.close();
+    }
+    live.close();
+  }
+
+  @Test
+  void aSecretKeyLoginIsListedAsBeebotteListsMqttAndLeavesWhenTheClientDisconnects()
+      throws Exception {
+    MqttProbe device = connect("device-42", SECRET, null);
+
+    JsonNode listed = awaitListing("/v1/connections/device-42", 1).get(0);
+    assertThat(listed.get("userid").asText()).isEqualTo("device-42");
+    assertThat(listed.get("sid").asText()).isEqualTo("device-42");
+    assertThat(listed.get("clientid").asText()).isEqualTo("device-42");
+    assertThat(listed.get("protocol").asText()).isEqualTo("mqtt");
+    assertThat(listed.get("owner").asText()).isEqualTo("acme");
+    assertThat(listed.get("clientip").asText()).isEqualTo("::ffff:127.0.0.1");
+    assertThat(listed.has("subscriptions")).isFalse();
+    assertThat(listed.has("userinfo")).isFalse();
+
+    device.client.disconnect();
+
+    awaitListing("/v1/connections/device-42", 0);
+    assertThat(device.connectionsLost).hasValue(0);
+  }
+
+  @Test
+  void tokensAndSignedApiKeyLoginsAreAcceptedForTheirAccount() throws Exception {
+    connect("by-token-prefix", "token:token_other_channel", null);
+    connect("by-bare-channel-token", "token_other_channel", null);
+    connect("by-bare-iam-token", "iamtkn_other", "");
+    String signature = SocketProbe.hmacSha1Base64(SECRET, "plant-7");
+    connect("by-signature", API_KEY, "plant-7:" + signature);
+
+    await10s()
+        .untilAsserted(
+            () ->
+                assertThat(live.rest().connections())
+                    .extracting(Connection::userid, Connection::owner)
+                    .containsExactlyInAnyOrder(
+                        tuple("by-token-prefix", "other"),
+                        tuple("by-bare-channel-token", "other"),
+                        tuple("by-bare-iam-token", "other"),
+                        tuple("by-signature", "acme")));
+  }
+
+  @Test
+  void badCredentialsAreRefusedInTheConnack() {
+    String goodSignature = SocketProbe.hmacSha1Base64(SECRET, "plant-7");
+    List<String[]> bad =
+        List.of(
+            new String[] {"wrong-secret", null},
+            new String[] {"token:token_unknown", null},
+            new String[] {"iamtkn_unknown", ""},
+            new String[] {API_KEY, "plant-7:" + goodSignature.substring(1) + "A"},
+            new String[] {API_KEY, "plant-8:" + goodSignature},
+            new String[] {API_KEY, null},
+            new String[] {"unknown-api", "plant-7:" + goodSignature});
+    for (String[] credentials : bad) {
+      assertThatThrownBy(() -> connect("refused", credentials[0], credentials[1]))
+          .as("username %s password %s", credentials[0], credentials[1])
+          .isInstanceOfSatisfying(
+              MqttSecurityException.class,
+              e ->
+                  assertThat(e.getReasonCode())
+                      .isEqualTo(MqttException.REASON_CODE_FAILED_AUTHENTICATION));
+    }
+    assertThat(live.rest().connections()).isEmpty();
+  }
+
+  @Test
+  void aClientWithoutCredentialsIsKickedAndNeverListed() throws Exception {
+    MqttProbe anonymous = connect("anonymous", null, null);
+    MqttProbe witness = connect("witness", SECRET, null);
+
+    await10s().until(() -> anonymous.connectionsLost.get() == 1);
+    awaitListing("/v1/connections/witness", 1);
+    assertThat(live.rest().connections()).extracting(Connection::userid).containsExactly("witness");
+    assertThat(witness.client.isConnected()).isTrue();
+  }
+
+  @Test
+  void anEmptyClientIdGetsAGeneratedUseridThatADropReaches() throws Exception {
+    MqttProbe device = connect("", SECRET, null);
+
+    String userid =
+        await10s().until(() -> live.rest().connections(), cs -> cs.size() == 1).get(0).userid();
+    assertThat(userid).matches("[0-9a-f]{32}");
+
+    assertThat(rest.delete("/v1/connections/drop/" + userid).statusCode()).isEqualTo(200);
+
+    await10s().until(() -> device.connectionsLost.get() == 1);
+    assertThat(live.rest().connections()).isEmpty();
+  }
+
+  @Test
+  void reconnectingWithTheSameClientIdReplacesTheSession() throws Exception {
+    MqttProbe first = connect("device-1", SECRET, null);
+    awaitListing("/v1/connections/device-1", 1);
+
+    MqttProbe second = connect("device-1", SECRET, null);
+
+    await10s().until(() -> first.connectionsLost.get() == 1);
+    awaitListing("/v1/connections/device-1", 1);
+    assertThat(second.client.isConnected()).isTrue();
+
+    second.client.disconnect();
+    awaitListing("/v1/connections/device-1", 0);
+  }
+
+  @Test
+  void clientsPublishAndSubscribeOnChannelResourceTopicsAndADropKicksOnlyItsTarget()
+      throws Exception {
+    MqttProbe sensor = connect("sensor", SECRET, null);
+    MqttProbe display = connect("display", SECRET, null).subscribe("home/temperature");
+    MqttProbe logger = connect("logger", SECRET, null).subscribe("home/+");
+    awaitListing("/v1/connections", 3);
+
+    sensor.publish("home/temperature", "{\"data\":21}");
+    await10s().until(() -> display.receivedPayloadContaining("home/temperature", "21"));
+    await10s().until(() -> logger.receivedPayloadContaining("home/temperature", "21"));
+
+    assertThat(rest.delete("/v1/connections/drop/display").statusCode()).isEqualTo(200);
+
+    await10s().until(() -> display.connectionsLost.get() == 1);
+    sensor.publish("home/temperature", "{\"data\":22}");
+    await10s().until(() -> logger.receivedPayloadContaining("home/temperature", "22"));
+    assertThat(sensor.connectionsLost).hasValue(0);
+    assertThat(logger.connectionsLost).hasValue(0);
+    assertThat(live.rest().connections())
+        .extracting(Connection::userid)
+        .containsExactlyInAnyOrder("sensor", "logger");
+    assertThat(live.rest().drops())
+        .extracting(d -> d.connection().userid())
+        .containsExactly("display");
+  }
+
+  private MqttProbe connect(String clientId, String username, String password)
+      throws MqttException {
+    MqttProbe p = MqttProbe.connect(live.mqttUri(), clientId, username, password);
+    probes.add(p);
+    return p;
+  }
+
+  private JsonNode awaitListing(String target, int size) {
+    return await10s().until(() -> rest.list(target), n -> n.size() == size);
+  }
+
+  private static ConditionFactory await10s() {
+    return await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20));
+  }
+}
