@@ -4,12 +4,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.cpol.ConnectionPolicyOperator;
 import io.cpol.OperatorConfig;
-import io.cpol.beebotte.BeebotteClientConfig;
-import io.cpol.beebotte.OkHttpBeebotteClient;
-import io.cpol.beebotte.RetryPolicy;
 import io.cpol.policy.ConnectionPolicy;
-import io.cpol.reconciler.BeebotteClientFactory;
 import io.cpol.sim.BeebotteSimulator;
+import io.cpol.sim.LiveSimulator;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -36,6 +33,7 @@ public final class OperatorHarness implements AutoCloseable {
 
   private final EmbeddedKubernetes kubernetes;
   private final BeebotteSimulator simulator;
+  private LiveSimulator live;
 
   /** The User-Agent of the operator's own Kubernetes client, to tell its requests apart. */
   public static final String OPERATOR_USER_AGENT = "beebotte-connection-operator/test";
@@ -53,6 +51,23 @@ public final class OperatorHarness implements AutoCloseable {
     return start(new String[0]);
   }
 
+  /**
+   * Starts everything with the simulator's MQTT and Socket.IO front doors open, so real clients'
+   * sessions are the live connections.
+   */
+  public static OperatorHarness startLive() {
+    BeebotteSimulator rest =
+        BeebotteSimulator.builder()
+            .account(OWNER, API_KEY, SECRET_KEY)
+            .token(TOKEN, "admin:connection:read", "admin:connection:write")
+            .build();
+    LiveSimulator live = LiveSimulator.start(rest, 0, 0);
+    OperatorHarness harness = new OperatorHarness(EmbeddedKubernetes.start(0), live.rest());
+    harness.live = live;
+    harness.createNamespaceAndStart(new String[0]);
+    return harness;
+  }
+
   /** Starts everything; the flags go to the operator (e.g. --leader-election=true). */
   public static OperatorHarness start(String... operatorFlags) {
     BeebotteSimulator simulator =
@@ -62,14 +77,17 @@ public final class OperatorHarness implements AutoCloseable {
             .build()
             .start();
     OperatorHarness harness = new OperatorHarness(EmbeddedKubernetes.start(0), simulator);
-    harness
-        .kube()
+    harness.createNamespaceAndStart(operatorFlags);
+    return harness;
+  }
+
+  private void createNamespaceAndStart(String[] operatorFlags) {
+    kube()
         .namespaces()
         .resource(
             new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
         .create();
-    harness.startOperator(operatorFlags);
-    return harness;
+    startOperator(operatorFlags);
   }
 
   /** Starts (or restarts) the operator against the same API server and simulator. */
@@ -98,26 +116,20 @@ public final class OperatorHarness implements AutoCloseable {
     operatorClient.close();
   }
 
-  /**
-   * The real OkHttp client, retrying quickly so failure tests do not wait out production back-off.
-   */
-  public static BeebotteClientFactory fastRetryingClients() {
-    return (endpoint, credentials) ->
-        new OkHttpBeebotteClient(
-            BeebotteClientConfig.builder(credentials)
-                .baseUrl(endpoint)
-                .retry(
-                    new RetryPolicy(
-                        2, Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofSeconds(1)))
-                .build());
-  }
-
   public KubernetesClient kube() {
     return kubernetes.client();
   }
 
   public EmbeddedKubernetes kubernetes() {
     return kubernetes;
+  }
+
+  /** The front doors; only after {@link #startLive()}. */
+  public LiveSimulator live() {
+    if (live == null) {
+      throw new IllegalStateException("started without front doors; use startLive()");
+    }
+    return live;
   }
 
   public BeebotteSimulator simulator() {
@@ -210,6 +222,10 @@ public final class OperatorHarness implements AutoCloseable {
       stopOperator();
     }
     kubernetes.close();
-    simulator.close();
+    if (live != null) {
+      live.close();
+    } else {
+      simulator.close();
+    }
   }
 }
