@@ -21,11 +21,13 @@ import org.eclipse.paho.client.mqttv3.MqttException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Drops through the REST API, made with the operator's own client, kick exactly the matching live
  * sessions on both protocols; everybody else stays connected and keeps receiving messages.
  */
+@Timeout(60)
 class LiveDropTest {
   private static final String API_KEY = "acme-api";
   private static final String SECRET = "acme-secret";

@@ -33,6 +33,8 @@ final class MqttProbe implements AutoCloseable {
   static MqttProbe connect(String uri, String clientId, String username, String password)
       throws MqttException {
     MqttProbe probe = new MqttProbe(new MqttClient(uri, clientId, new MemoryPersistence()));
+    // Paho waits forever by default, e.g. when the broker closes right after the CONNACK.
+    probe.client.setTimeToWait(10_000);
     probe.client.setCallback(probe.new Recorder());
     MqttConnectOptions options = new MqttConnectOptions();
     options.setCleanSession(true);

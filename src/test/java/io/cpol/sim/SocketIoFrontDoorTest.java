@@ -11,11 +11,13 @@ import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The Socket.IO front door with a real Engine.IO v3 client (socket.io-client 1.0.2): handshake
  * credentials, getsid, subscriptions with Beebotte's signature, publishing, listing, kicks.
  */
+@Timeout(60)
 class SocketIoFrontDoorTest {
   private static final String API_KEY = "acme-api";
   private static final String SECRET = "acme-secret";
