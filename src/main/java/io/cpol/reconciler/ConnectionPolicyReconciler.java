@@ -47,6 +47,12 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
   /** How soon to look again after Beebotte failed, when the interval is longer. */
   private static final Duration FAILURE_RETRY = Duration.ofSeconds(30);
 
+  /**
+   * How old a shared listing may be for the first sync of a new spec. Short enough that a change
+   * acts on what is connected now, long enough that policies applied together share one listing.
+   */
+  static final Duration FRESH_LISTING_AFTER_CHANGE = Duration.ofSeconds(2);
+
   private final AccountListings listings;
   private final StatusBuilder statusBuilder;
   private final PolicyEvents events;
@@ -175,10 +181,13 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     String endpoint = policy.getSpec().getEndpoint() == null ? defaultEndpoint : rules.endpoint();
     AccountKey account = AccountKey.of(endpoint, credentials);
 
-    // 3. Observe, through the listing shared by every policy on this account.
+    // 3. Observe, through the listing shared by every policy on this account. A new or changed
+    // spec gets a listing at most a moment old rather than one up to an interval old.
+    boolean specChanged = old == null || !Objects.equals(old.getObservedGeneration(), generation);
+    Duration maxAge = specChanged ? min(interval, FRESH_LISTING_AFTER_CHANGE) : interval;
     ConnectionSnapshot snapshot;
     try {
-      snapshot = listings.snapshot(account, credentials, interval);
+      snapshot = listings.snapshot(account, credentials, maxAge);
     } catch (BeebotteException e) {
       Failure failure =
           e.kind() == BeebotteException.Kind.AUTHENTICATION
