@@ -29,19 +29,45 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The operator's memory with many policies over a large listing, measured in a JVM of its own
- * ({@link OperatorProcess}) sized like the Deployment (512 MiB limit, MaxRAMPercentage=70, and the
- * serial collector the JVM picks under that limit), against the API server and simulator in this
- * JVM, so the numbers hold nothing but the operator. Also counts listing calls at this scale and
- * takes the largest status.
+ * ({@link OperatorProcess}) sized like the Deployment (its memory limit and JAVA_TOOL_OPTIONS, and
+ * the serial collector the JVM picks under that limit), against the API server and simulator in
+ * this JVM, so the numbers hold nothing but the operator. Also counts listing calls at this scale
+ * and takes the largest status.
  */
 final class FootprintSection {
-  static final List<String> OPERATOR_JVM_FLAGS =
-      List.of(
-          "-XX:MaxRAM=512m",
-          "-XX:MaxRAMPercentage=70",
-          "-XX:+UseSerialGC",
-          "-XX:+ExitOnOutOfMemoryError",
-          "-DLOG_LEVEL=WARN");
+  static final List<String> OPERATOR_JVM_FLAGS = deploymentJvmFlags();
+
+  /**
+   * The JVM as deploy/operator/deployment.yaml runs it: its memory limit as MaxRAM, its
+   * JAVA_TOOL_OPTIONS, and the serial collector the JVM picks under that limit.
+   */
+  private static List<String> deploymentJvmFlags() {
+    io.fabric8.kubernetes.api.model.Container container =
+        io.cpol.deploy.DeployManifests.read()
+            .get(
+                "Deployment",
+                "beebotte-connection-operator",
+                io.fabric8.kubernetes.api.model.apps.Deployment.class)
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
+    long limitMib =
+        io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+                    container.getResources().getLimits().get("memory"))
+                .longValue()
+            / (1024 * 1024);
+    List<String> flags = new java.util.ArrayList<>();
+    flags.add("-XX:MaxRAM=" + limitMib + "m");
+    container.getEnv().stream()
+        .filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS"))
+        .findFirst()
+        .ifPresent(e -> flags.addAll(List.of(e.getValue().trim().split("\\s+"))));
+    flags.add("-XX:+UseSerialGC");
+    flags.add("-DLOG_LEVEL=WARN");
+    return List.copyOf(flags);
+  }
 
   private final BenchOptions options;
   private final ListingServer server;

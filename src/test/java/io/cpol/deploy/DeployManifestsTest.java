@@ -159,7 +159,7 @@ class DeployManifestsTest {
     assertThat(env.get("LOG_LEVEL").getValue()).isEqualTo("info");
     assertThat(env.get("DEFAULT_ENDPOINT").getValue())
         .isEqualTo(ConnectionPolicySpec.DEFAULT_ENDPOINT);
-    assertThat(env.get("JAVA_TOOL_OPTIONS").getValue()).contains("-XX:MaxRAMPercentage=70");
+    assertThat(env.get("JAVA_TOOL_OPTIONS").getValue()).contains("-XX:MaxRAMPercentage=55");
   }
 
   @Test
