@@ -24,8 +24,12 @@ import java.util.Queue;
  * and drops everything after the first packet. The connect-time {@code getsid} event, sent in the
  * same poll as the CONNECT packet, was lost that way. This initializer swaps in an encoder that
  * separates with {@code 0x1e} for v4 only.
+ *
+ * <p>It also adds {@link UpgradeNoops}, which ends the polls of a session upgrading to websocket so
+ * that the client can complete the upgrade.
  */
 final class EngineIo3PollingFix extends SocketIOChannelInitializer {
+  private final UpgradeNoops upgradeNoops = new UpgradeNoops();
   private EncoderHandler encoderHandler;
 
   @Override
@@ -44,6 +48,8 @@ final class EngineIo3PollingFix extends SocketIOChannelInitializer {
   protected void addSocketioHandlers(ChannelPipeline pipeline) {
     super.addSocketioHandlers(pipeline);
     pipeline.replace(SOCKETIO_ENCODER, SOCKETIO_ENCODER, encoderHandler);
+    // Sees websocket packets before they are handled and polls before they are bound.
+    pipeline.addBefore(PACKET_HANDLER, "upgradeNoops", upgradeNoops);
   }
 
   /** {@link PacketEncoder} with the separator only where Engine.IO v4 has one. */
