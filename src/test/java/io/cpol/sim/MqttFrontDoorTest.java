@@ -140,9 +140,32 @@ class MqttFrontDoorTest {
     connect("neighbour", SECRET, null).publish("home/door", "open");
     await10s().until(() -> witness.receivedPayloadContaining("home/door", "open"));
     assertThat(witness.received).extracting(MqttProbe.Received::payload).containsExactly("open");
-    assertThat(live.rest().connections())
-        .extracting(Connection::userid)
-        .containsExactlyInAnyOrder("witness", "neighbour");
+    // The listing follows the broker's connect events, which may come after the delivery.
+    await10s()
+        .untilAsserted(
+            () ->
+                assertThat(live.rest().connections())
+                    .extracting(Connection::userid)
+                    .containsExactlyInAnyOrder("witness", "neighbour"));
+  }
+
+  @Test
+  void aSubscribeSentRightAfterTheConnectIsServedOnceTheConnectionIsAccepted() throws Exception {
+    MqttProbe publisher = connect("publisher", SECRET, null);
+    try (Socket raw = new Socket("127.0.0.1", live.mqttPort())) {
+      raw.setSoTimeout(10_000);
+      OutputStream out = raw.getOutputStream();
+      // One write: the broker reads the SUBSCRIBE before it has accepted the connection.
+      out.write(concat(connect("eager", SECRET), subscribe(7, "home/door")));
+      out.flush();
+      InputStream in = raw.getInputStream();
+      assertThat(in.readNBytes(4)).containsExactly(0x20, 0x02, 0x00, 0x00); // CONNACK accepted
+      assertThat(in.readNBytes(5)).containsExactly(0x90, 0x03, 0x00, 0x07, 0x00); // SUBACK QoS 0
+
+      publisher.publish("home/door", "open");
+      byte[] expected = publish("home/door", "open");
+      assertThat(in.readNBytes(expected.length)).containsExactly(expected);
+    }
   }
 
   @Test
@@ -213,6 +236,23 @@ class MqttFrontDoorTest {
     byte[] id = clientId.getBytes(StandardCharsets.US_ASCII);
     byte[] variable = {0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 60};
     return packet(0x10, concat(variable, string(id)));
+  }
+
+  /** CONNECT, MQTT 3.1.1, clean session, keep-alive 60 s, a username and no password. */
+  private static byte[] connect(String clientId, String username) {
+    byte[] variable = {0, 4, 'M', 'Q', 'T', 'T', 4, (byte) 0x82, 0, 60};
+    return packet(
+        0x10,
+        concat(
+            concat(variable, string(clientId.getBytes(StandardCharsets.US_ASCII))),
+            string(username.getBytes(StandardCharsets.UTF_8))));
+  }
+
+  /** SUBSCRIBE to one topic filter at QoS 0. */
+  private static byte[] subscribe(int packetId, String filter) {
+    byte[] id = {(byte) (packetId >> 8), (byte) packetId};
+    return packet(
+        0x82, concat(concat(id, string(filter.getBytes(StandardCharsets.UTF_8))), new byte[] {0}));
   }
 
   /** PUBLISH at QoS 0. */

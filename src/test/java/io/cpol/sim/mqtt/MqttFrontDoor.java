@@ -24,13 +24,22 @@ import io.moquette.interception.messages.InterceptDisconnectMessage;
 import io.moquette.interception.messages.InterceptPublishMessage;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.SingleThreadEventLoop;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -53,7 +62,9 @@ import org.slf4j.LoggerFactory;
  * userid and sid; an empty one gets a generated id (32 hex digits), as MQTT 3.1.1 allows with a
  * clean session. A client reconnecting with the same id replaces the old session (Moquette closes
  * the old TCP connection). Topics are {@code channel/resource}; the accounts share one topic space
- * inside the broker, while the hand-over to Socket.IO keeps to the publisher's account.
+ * inside the broker, while the hand-over to Socket.IO keeps to the publisher's account. What a
+ * client sends after its CONNECT waits in a {@link ConnectGate} until the broker has accepted the
+ * connection.
  *
  * <p>The listing follows the broker: after every connect, disconnect or lost connection the
  * registered connections are reconciled with {@link Server#listConnectedClients()}, so an event
@@ -131,29 +142,72 @@ public final class MqttFrontDoor implements AutoCloseable {
           ? io
           : new IOException("cannot start the MQTT broker on " + host + ":" + port, e);
     }
-    this.port = boundPort(port);
+    try {
+      this.port = boundPort(host, port);
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
   }
 
-  /** Moquette records the bound port from a listener on the event loop, a moment after binding. */
-  private int boundPort(int requested) throws IOException {
-    if (requested != 0) {
-      return requested;
-    }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      int bound = broker.getPort();
-      if (bound > 0) {
-        return bound;
+  /**
+   * The port of the broker's server channel, found on the acceptor's boss event loops, which also
+   * gets a {@link ConnectGate.Installer}.
+   *
+   * <p>Not {@link Server#getPort()}: Moquette 0.17 records the bound port from a listener that runs
+   * on the boss event loop some time after {@code startServer} returns, in a plain {@code HashMap}
+   * that {@code getPort()} writes to as well ({@code computeIfAbsent(..., 0)}). Read meanwhile, it
+   * throws ConcurrentModificationException, or its 0 overwrites the port for good. Tasks on the
+   * boss loops run in order, and they are the only place Netty lists a loop's channels.
+   */
+  private int boundPort(String host, int requested) throws IOException {
+    EventLoopGroup boss = bossGroup();
+    List<Future<List<Channel>>> found = new ArrayList<>();
+    for (EventExecutor loop : boss) {
+      if (loop instanceof SingleThreadEventLoop l) {
+        found.add(l.submit(() -> serverChannels(l)));
       }
-      try {
-        Thread.sleep(2);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
+    }
+    List<Channel> servers = new ArrayList<>();
+    for (Future<List<Channel>> f : found) {
+      if (!f.awaitUninterruptibly(10, TimeUnit.SECONDS) || !f.isSuccess()) {
+        throw new IOException("cannot look up the MQTT broker's channel", f.cause());
+      }
+      servers.addAll(f.getNow());
+    }
+    if (servers.size() != 1
+        || !(servers.get(0).localAddress() instanceof InetSocketAddress bound)
+        || (requested != 0 && bound.getPort() != requested)) {
+      throw new IOException(
+          "the MQTT broker on " + host + ":" + requested + " is not the one channel " + servers);
+    }
+    servers.get(0).pipeline().addFirst("connectGateInstaller", new ConnectGate.Installer());
+    return bound.getPort();
+  }
+
+  private static List<Channel> serverChannels(SingleThreadEventLoop loop) {
+    List<Channel> servers = new ArrayList<>();
+    for (Iterator<Channel> it = loop.registeredChannelsIterator(); it.hasNext(); ) {
+      Channel c = it.next();
+      if (c instanceof ServerChannel) {
+        servers.add(c);
       }
     }
-    broker.stopServer();
-    throw new IOException("the MQTT broker did not report its port");
+    return servers;
+  }
+
+  /** Moquette keeps its Netty acceptor in a private field, and the acceptor its boss loops. */
+  private EventLoopGroup bossGroup() throws IOException {
+    try {
+      Field acceptor = Server.class.getDeclaredField("acceptor");
+      acceptor.setAccessible(true);
+      Object a = acceptor.get(broker);
+      Field boss = a.getClass().getDeclaredField("bossGroup");
+      boss.setAccessible(true);
+      return (EventLoopGroup) boss.get(a);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      throw new IOException("cannot reach the MQTT broker's event loops", e);
+    }
   }
 
   /** The port the broker listens on. */
