@@ -25,7 +25,7 @@ public final class CompiledPolicy {
 
   CompiledPolicy(
       String secretName,
-      String endpoint,
+      String endpoint /* null: the spec names none */,
       Duration interval,
       Enforcement enforcement,
       boolean suspend,
@@ -70,7 +70,12 @@ public final class CompiledPolicy {
 
   /** Base URL of the Beebotte API, without trailing slash; https://api.beebotte.com by default. */
   public String endpoint() {
-    return endpoint;
+    return endpoint == null ? ConnectionPolicySpec.DEFAULT_ENDPOINT : endpoint;
+  }
+
+  /** The spec's endpoint, or {@code operatorDefault} when the spec names none. */
+  public String endpoint(String operatorDefault) {
+    return endpoint == null ? operatorDefault : endpoint;
   }
 
   /** How often to re-list; 30s by default, within 1s..24h. */

@@ -100,7 +100,7 @@ final class PolicyCompiler {
 
   private String endpoint(String endpoint) {
     if (endpoint == null) {
-      return ConnectionPolicySpec.DEFAULT_ENDPOINT;
+      return null;
     }
     // Never echo an endpoint with user info: it may hold a password, and this lands in status.
     if (endpoint.contains("@")) {

@@ -178,7 +178,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
           started,
           Failure.CredentialsNotFound.name());
     }
-    String endpoint = policy.getSpec().getEndpoint() == null ? defaultEndpoint : rules.endpoint();
+    String endpoint = rules.endpoint(defaultEndpoint);
     AccountKey account = AccountKey.of(endpoint, credentials);
 
     // 3. Observe, through the listing shared by every policy on this account. A new or changed
@@ -314,19 +314,17 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
   }
 
   private void forgetDeletedPolicies(Context<ConnectionPolicy> context) {
-    Set<String> live =
-        context
-            .getPrimaryCache()
-            .list()
-            .map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())
-            .collect(Collectors.toSet());
+    Set<String> live = new java.util.HashSet<>();
+    Set<String> liveUids = new java.util.HashSet<>();
+    context
+        .getPrimaryCache()
+        .list()
+        .forEach(
+            p -> {
+              live.add(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
+              liveUids.add(p.getMetadata().getUid());
+            });
     metrics.retainPolicies(live);
-    Set<String> liveUids =
-        context
-            .getPrimaryCache()
-            .list()
-            .map(p -> p.getMetadata().getUid())
-            .collect(Collectors.toSet());
     compiled.keySet().retainAll(liveUids);
   }
 

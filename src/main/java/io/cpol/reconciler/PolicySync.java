@@ -56,8 +56,8 @@ final class PolicySync {
       Clock clock) {
     Instant now = clock.instant();
     Evaluation evaluation = PolicyEvaluation.evaluate(policy, snapshot.connections(), now);
-    DropPlan plan =
-        DropPlanner.plan(evaluation, dryRun ? Integer.MAX_VALUE : policy.maxDropsPerSync());
+    // A dry run reports verdicts only: planning calls it would not make is wasted work.
+    DropPlan plan = dryRun ? null : DropPlanner.plan(evaluation, policy.maxDropsPerSync());
 
     Set<Connection> closed = Collections.newSetFromMap(new IdentityHashMap<>());
     List<DropRecord> drops = new ArrayList<>();
