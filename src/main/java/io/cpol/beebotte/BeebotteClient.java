@@ -8,8 +8,13 @@ import java.util.List;
  */
 public interface BeebotteClient extends AutoCloseable {
 
+  /** Lists the live connections the filter selects, counting the elements it had to skip. */
+  ConnectionListing list(ConnectionFilter filter);
+
   /** Lists the live connections the filter selects. */
-  List<Connection> listConnections(ConnectionFilter filter);
+  default List<Connection> listConnections(ConnectionFilter filter) {
+    return list(filter).connections();
+  }
 
   /** Drops (closes) the connections the target selects; succeeds when none matched. */
   void drop(DropTarget target);

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -114,7 +113,7 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
   }
 
   @Override
-  public List<Connection> listConnections(ConnectionFilter filter) {
+  public ConnectionListing list(ConnectionFilter filter) {
     Objects.requireNonNull(filter, "filter");
     return execute(Endpoint.LIST, "GET", RequestTarget.list(filter), this::decodeListing);
   }
@@ -131,8 +130,8 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
     http.connectionPool().evictAll();
   }
 
-  private List<Connection> decodeListing(Response response) throws IOException {
-    return decoder.decode(response.body().byteStream());
+  private ConnectionListing decodeListing(Response response) throws IOException {
+    return ConnectionListing.of(decoder.decode(response.body().byteStream()));
   }
 
   private static Void drainDrop(Response response) {
