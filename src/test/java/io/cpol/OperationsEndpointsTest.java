@@ -94,6 +94,12 @@ class OperationsEndpointsTest {
         .contains("beebotte_policy_denied{namespace=\"iot\",policy=\"p\"} 1.0")
         .contains("beebotte_policy_dropped_total{namespace=\"iot\",policy=\"p\"} 1.0")
         .contains("beebotte_policy_last_successful_sync_seconds{namespace=\"iot\",policy=\"p\"}")
+        .contains(
+            "beebotte_policy_condition{namespace=\"iot\",policy=\"p\",reason=\"Synced\","
+                + "status=\"True\",type=\"Ready\"} 1.0")
+        .contains(
+            "beebotte_policy_condition{namespace=\"iot\",policy=\"p\",reason=\"AllDropped\","
+                + "status=\"True\",type=\"Enforced\"} 1.0")
         .contains("beebotte_drops_total{outcome=\"success\",protocol=\"mqtt\"} 1.0")
         .contains("beebotte_listings_total{result=\"fetched\"}")
         .containsPattern("beebotte_api_calls_seconds_bucket\\{endpoint=\"list\",.*status=\"200\"")
@@ -117,6 +123,23 @@ class OperationsEndpointsTest {
           - userids: ["nobody"]
         """);
     h.awaitCondition("q", "Ready", "True", "Synced");
+    // A condition that changes replaces its series rather than adding one.
+    h.kube()
+        .resources(io.cpol.policy.ConnectionPolicy.class)
+        .inNamespace("iot")
+        .withName("q")
+        .edit(
+            q -> {
+              q.getSpec().setEnforcement(io.cpol.policy.Enforcement.DryRun);
+              return q;
+            });
+    h.awaitCondition("q", "Enforced", "False", "DryRun");
+    String afterChange = get("/metrics").body();
+    assertThat(afterChange)
+        .contains(
+            "beebotte_policy_condition{namespace=\"iot\",policy=\"q\",reason=\"DryRun\","
+                + "status=\"False\",type=\"Enforced\"} 1.0")
+        .doesNotContain("policy=\"q\",reason=\"AllDropped\"");
     // The deleted policy's series go away with it.
     assertThat(get("/metrics").body()).doesNotContain("policy=\"p\"").contains("policy=\"q\"");
   }

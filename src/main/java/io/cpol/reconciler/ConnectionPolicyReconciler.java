@@ -241,6 +241,8 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       Instant started,
       String outcome) {
     warnOnNewFailure(policy, old, next);
+    metrics.policyConditions(
+        policy.getMetadata().getNamespace(), policy.getMetadata().getName(), next.getConditions());
     metrics.sync(Duration.between(started, clock.instant()), outcome);
     UpdateControl<ConnectionPolicy> control;
     if (next.equals(old)) {

@@ -1,5 +1,6 @@
 package io.cpol.reconciler;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -76,6 +77,45 @@ public final class OperatorMetrics {
     gauges.lastSync = epochSecond;
   }
 
+  /**
+   * The policy's current conditions as {@code beebotte_policy_condition{type, status, reason}} = 1,
+   * one series per condition type (the series of a previous status or reason is removed), so alerts
+   * can select "not Ready for 10 minutes, by reason".
+   */
+  void policyConditions(String namespace, String name, List<Condition> conditions) {
+    PolicyGauges gauges =
+        policies.computeIfAbsent(namespace + "/" + name, k -> new PolicyGauges(namespace, name));
+    for (Condition condition : conditions) {
+      Tags tags =
+          Tags.of(
+              "namespace",
+              namespace,
+              "policy",
+              name,
+              "type",
+              condition.getType(),
+              "status",
+              String.valueOf(condition.getStatus()),
+              "reason",
+              String.valueOf(condition.getReason()));
+      Meter previous = gauges.conditions.get(condition.getType());
+      if (previous != null && previous.getId().getTags().equals(tags.stream().toList())) {
+        continue;
+      }
+      Meter next =
+          Gauge.builder("beebotte.policy.condition", () -> 1)
+              .description(
+                  "1 for each condition a policy has now, labelled with its type, status and"
+                      + " reason")
+              .tags(tags)
+              .register(registry);
+      Meter replaced = gauges.conditions.put(condition.getType(), next);
+      if (replaced != null && !replaced.getId().equals(next.getId())) {
+        registry.remove(replaced);
+      }
+    }
+  }
+
   /** Drops the series of policies that no longer exist. */
   void retainPolicies(Set<String> namespacedNames) {
     policies.keySet().stream()
@@ -86,6 +126,7 @@ public final class OperatorMetrics {
               PolicyGauges gone = policies.remove(k);
               if (gone != null) {
                 gone.meters.forEach(registry::remove);
+                gone.conditions.values().forEach(registry::remove);
               }
             });
   }
@@ -96,6 +137,7 @@ public final class OperatorMetrics {
     volatile double dropped;
     volatile double lastSync;
     final List<Meter> meters;
+    final Map<String, Meter> conditions = new ConcurrentHashMap<>();
 
     PolicyGauges(String namespace, String name) {
       Tags tags = Tags.of("namespace", namespace, "policy", name);
