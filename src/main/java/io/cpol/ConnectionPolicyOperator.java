@@ -55,16 +55,18 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
     BeebotteClientFactory factory =
         clients != null
             ? clients
-            : (endpoint, credentials) ->
+            : (endpoint, credentials, retries) ->
                 new OkHttpBeebotteClient(
                     BeebotteClientConfig.builder(credentials)
                         .baseUrl(endpoint)
                         .retry(
-                            new RetryPolicy(
-                                config.beebotteMaxAttempts(),
-                                Duration.ofMillis(200),
-                                Duration.ofSeconds(5),
-                                config.beebotteRetryBudget()))
+                            retries
+                                ? new RetryPolicy(
+                                    config.beebotteMaxAttempts(),
+                                    Duration.ofMillis(200),
+                                    Duration.ofSeconds(5),
+                                    config.beebotteRetryBudget())
+                                : RetryPolicy.none())
                         .meterRegistry(registry)
                         .build());
     reconciler =
@@ -75,7 +77,8 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
             Clock.systemUTC(),
             config.defaultEndpoint(),
             config.statusHeartbeat(),
-            config.identity());
+            config.identity(),
+            config.dropConcurrency());
     operator =
         new Operator(
             o -> {

@@ -24,6 +24,7 @@ import java.util.Set;
  * @param beebotteMaxAttempts attempts per Beebotte call, for transient failures and 429s
  * @param beebotteRetryBudget no retry of a Beebotte call starts later than this after its first
  *     attempt
+ * @param dropConcurrency drop calls in flight at once per Beebotte account
  */
 public record OperatorConfig(
     Set<String> watchNamespaces,
@@ -36,7 +37,8 @@ public record OperatorConfig(
     String defaultEndpoint,
     Duration statusHeartbeat,
     int beebotteMaxAttempts,
-    Duration beebotteRetryBudget) {
+    Duration beebotteRetryBudget,
+    int dropConcurrency) {
 
   static final String DEFAULT_ENDPOINT = "https://api.beebotte.com";
 
@@ -44,6 +46,10 @@ public record OperatorConfig(
     watchNamespaces = Set.copyOf(watchNamespaces);
     if (!logFormat.equals("text") && !logFormat.equals("json")) {
       throw new IllegalArgumentException("LOG_FORMAT must be text or json, not " + logFormat);
+    }
+    if (dropConcurrency < 1 || dropConcurrency > 64) {
+      throw new IllegalArgumentException(
+          "DROP_CONCURRENCY must be between 1 and 64, not " + dropConcurrency);
     }
     if (!defaultEndpoint.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
       throw new IllegalArgumentException(
@@ -78,7 +84,8 @@ public record OperatorConfig(
         settings.getOrDefault("DEFAULT_ENDPOINT", DEFAULT_ENDPOINT),
         duration(settings, "STATUS_HEARTBEAT", Duration.ofMinutes(5)),
         integer(settings, "BEEBOTTE_MAX_ATTEMPTS", 4),
-        duration(settings, "BEEBOTTE_RETRY_BUDGET", Duration.ofSeconds(10)));
+        duration(settings, "BEEBOTTE_RETRY_BUDGET", Duration.ofSeconds(10)),
+        integer(settings, "DROP_CONCURRENCY", 8));
   }
 
   private static int integer(Map<String, String> s, String key, int dflt) {

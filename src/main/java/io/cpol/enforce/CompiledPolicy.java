@@ -1,6 +1,7 @@
 package io.cpol.enforce;
 
 import io.cpol.beebotte.Connection;
+import io.cpol.beebotte.Protocol;
 import io.cpol.policy.ConnectionPolicySpec;
 import io.cpol.policy.Enforcement;
 import java.time.Duration;
@@ -102,6 +103,45 @@ public final class CompiledPolicy {
     return connectionsLimit;
   }
 
+  /**
+   * Whether this policy denies every session {@code userid} could open on {@code protocol} (null:
+   * on any protocol) at {@code at}, whatever else about it: some deny rule matches every such
+   * session and no allow rule could match one. This is what makes a userid-wide (or
+   * userid+protocol) drop call safe against sessions that connect after the listing.
+   */
+  public boolean deniesEverySessionOf(String userid, Protocol protocol, Instant at) {
+    return deny.anyMatchesEverySessionOf(userid, protocol, at)
+        && !allow.anyCouldMatchSomeSessionOf(userid, protocol, at);
+  }
+
+  /** When deny rule {@code rule} stops applying; null when it has no {@code until}. */
+  public Instant denyRuleUntil(int rule) {
+    return deny.rule(rule).until();
+  }
+
+  int denyRuleCount() {
+    return deny.size();
+  }
+
+  RuleSet denyRules() {
+    return deny;
+  }
+
+  /**
+   * The decision on a connection that deny rule {@code denyRule} (the lowest matching one) matched:
+   * {@code denyRule} when it stands, or {@code -1 - j} when allow rule {@code j} keeps the
+   * connection. {@link #verdictOf} turns it into a verdict.
+   */
+  int decideAfterDeny(Connection connection, Instant now, EvaluationScratch scratch, int denyRule) {
+    int allowRule = allow.firstMatch(connection, now, scratch);
+    return allowRule < 0 ? denyRule : -1 - allowRule;
+  }
+
+  /** The verdict for a decision of {@link #decideAfterDeny}. */
+  Verdict verdictOf(int decision) {
+    return decision >= 0 ? denyVerdicts[decision] : allowVerdicts[-1 - decision];
+  }
+
   /** The policy's verdict on one connection at instant {@code now} (for deny rules' until). */
   public Verdict evaluate(Connection connection, Instant now) {
     return evaluate(connection, now, new EvaluationScratch());
@@ -109,10 +149,8 @@ public final class CompiledPolicy {
 
   Verdict evaluate(Connection connection, Instant now, EvaluationScratch scratch) {
     int denyRule = deny.firstMatch(connection, now, scratch);
-    if (denyRule < 0) {
-      return Verdict.NOT_DENIED;
-    }
-    int allowRule = allow.firstMatch(connection, now, scratch);
-    return allowRule < 0 ? denyVerdicts[denyRule] : allowVerdicts[allowRule];
+    return denyRule < 0
+        ? Verdict.NOT_DENIED
+        : verdictOf(decideAfterDeny(connection, now, scratch, denyRule));
   }
 }

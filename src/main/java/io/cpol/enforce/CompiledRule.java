@@ -1,6 +1,7 @@
 package io.cpol.enforce;
 
 import io.cpol.beebotte.Connection;
+import io.cpol.beebotte.Protocol;
 import io.cpol.beebotte.Subscription;
 import java.time.Instant;
 import java.util.List;
@@ -84,6 +85,57 @@ final class CompiledRule {
     return until == null || now.isBefore(until);
   }
 
+  /** When the rule stops applying; null when it never does. */
+  Instant until() {
+    return until;
+  }
+
+  /**
+   * Whether every session that {@code userid} could open on {@code protocol} (null: on any
+   * protocol, including ones this operator does not know) matches this rule at {@code at}, whatever
+   * its sid, address, username and subscriptions. True only when the rule constrains nothing but
+   * the userid and the protocol, with one refinement the API guarantees: an MQTT session's sid is
+   * its userid, so {@code sids} containing the userid holds for every MQTT session of it.
+   */
+  boolean matchesEverySessionOf(String userid, Protocol protocol, Instant at) {
+    if (!activeAt(at)
+        || usernames != null
+        || channels != null
+        || clientCidrs != null
+        || (userids != null && !userids.contains(userid))
+        || (useridPatterns != null && !useridMatchesAnyPattern(userid))) {
+      return false;
+    }
+    if (sids != null && !(protocol == Protocol.mqtt && sids.contains(userid))) {
+      return false;
+    }
+    return protocols == null || (protocol != null && onProtocol(protocol.wireName()));
+  }
+
+  /**
+   * Whether some session that {@code userid} could open on {@code protocol} (null: any protocol)
+   * might match this rule at {@code at}: false only when a field the rule has rules that out for
+   * every such session. MQTT sessions have no username and no subscriptions.
+   */
+  boolean couldMatchSomeSessionOf(String userid, Protocol protocol, Instant at) {
+    if (!activeAt(at)
+        || (userids != null && !userids.contains(userid))
+        || (useridPatterns != null && !useridMatchesAnyPattern(userid))
+        || (protocols != null && protocol != null && !onProtocol(protocol.wireName()))) {
+      return false;
+    }
+    boolean mqttOnly =
+        protocol == Protocol.mqtt
+            || (protocol == null
+                && protocols != null
+                && protocols.length == 1
+                && Protocol.mqtt.wireName().equals(protocols[0]));
+    if (mqttOnly) {
+      return usernames == null && channels == null && (sids == null || sids.contains(userid));
+    }
+    return true;
+  }
+
   /**
    * Whether the rule is active and the connection matches every given field except {@code
    * alreadyMatched}, which the caller found matching through an index (null: check every field).
@@ -138,8 +190,12 @@ final class CompiledRule {
   }
 
   private boolean onProtocol(Connection c) {
+    return onProtocol(c.protocol());
+  }
+
+  private boolean onProtocol(String wireName) {
     for (String protocol : protocols) {
-      if (protocol.equals(c.protocol())) {
+      if (protocol.equals(wireName)) {
         return true;
       }
     }

@@ -3,304 +3,358 @@ package io.cpol.enforce;
 import io.cpol.beebotte.Connection;
 import io.cpol.beebotte.DropTarget;
 import io.cpol.beebotte.Protocol;
-import java.util.ArrayDeque;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.PriorityQueue;
-import java.util.Queue;
-import java.util.Set;
-import java.util.function.IntPredicate;
+import java.util.function.IntConsumer;
 
 /**
- * Turns denied connections into as few drop calls as possible without ever closing an observed
- * connection the policy does not deny, and within a budget of connections per sync.
+ * Turns the connections that an account's dropping policies deny into drop calls that are safe
+ * against a moving world, as few as that allows, within each policy's budget.
  *
- * <p>Per userid: one whole-user call when every observed session of the userid is denied; otherwise
- * one call per protocol on which every observed session is denied; otherwise one call per denied
- * session. Denied connections are taken in (userid, sid) order; the budget cuts that order into the
- * first {@code budget} connections, dropped now, and the rest, deferred. A call that would cross
- * the cut is replaced by the narrower calls that stop exactly at it.
+ * <p>Safety: a call may close only sessions that a dropping policy denies, whatever else connects
+ * before the call lands. So a userid-wide call is made only when one dropping policy denies every
+ * session that userid could open ({@link CompiledPolicy#deniesEverySessionOf}: a deny rule that
+ * constrains the userid alone, and no allow rule that could spare one of its sessions); a
+ * userid+protocol call only when the same holds on that protocol; otherwise one call per session. A
+ * Socket.IO sid names one connection for good. An MQTT sid is its userid, so a per-session call on
+ * MQTT closes whatever MQTT session that userid has when it lands: such calls are marked {@link
+ * PlannedDrop#verifyFirst()} unless a rule covers every MQTT session of the userid.
+ *
+ * <p>Budgets: users are taken in userid order; each call is made for one policy, which counts what
+ * it closes. Wide calls go to the first policy (in account order) whose rules justify them and
+ * whose budget covers every observed session they close; a per-session call goes to the first
+ * policy that denies the session and has budget left. A policy that cannot pay for a session it
+ * denies is exhausted for the rest of the pass, so what it drops is a prefix of its denied sessions
+ * in userid order, and the rest is deferred.
  */
 public final class DropPlanner {
+  /** Rules of wide calls must still apply this long after planning: the calls land well within. */
+  static final Duration COVERAGE_MARGIN = Duration.ofMinutes(1);
+
   private static final Comparator<String> NULLS_LAST =
       Comparator.nullsLast(Comparator.naturalOrder());
 
-  private final List<Connection> universe;
-  private final String[] ruleOf;
-  private final List<PlannedDrop> calls = new ArrayList<>();
-  private int remaining;
-  private boolean exhausted;
-  private int planned;
-  private int deferred;
-  private int undroppable;
-
-  private DropPlanner(List<Connection> universe, String[] ruleOf, int budget) {
-    this.universe = universe;
-    this.ruleOf = ruleOf;
-    this.remaining = budget;
-  }
-
   /**
-   * Plans the drops for an evaluated listing: denied connections are those with a denied verdict.
+   * A policy that drops in this pass.
+   *
+   * @param policy its index in the account's {@link AccountPolicies}
+   * @param budget how many connections it may close in this pass
    */
-  public static DropPlan plan(Evaluation evaluation, int budget) {
-    List<Connection> observed = evaluation.observed();
-    String[] ruleOf = new String[observed.size()];
-    for (int i = 0; i < ruleOf.length; i++) {
-      Verdict verdict = evaluation.verdicts().get(i);
-      ruleOf[i] = verdict.denied() ? verdict.rule() : null;
-    }
-    return new DropPlanner(observed, ruleOf, checkBudget(budget)).run();
-  }
-
-  /**
-   * Plans the drops for {@code denied} among {@code observed}; an observed connection equal to a
-   * denied one counts as denied, every other one is spared.
-   */
-  public static DropPlan plan(
-      List<Connection> observed, List<DeniedConnection> denied, int budget) {
-    Map<Connection, String> deniedRules = new HashMap<>();
-    for (DeniedConnection d : denied) {
-      deniedRules.putIfAbsent(d.connection(), d.rule());
-    }
-    List<Connection> universe = new ArrayList<>(observed);
-    List<String> rules = new ArrayList<>(observed.size());
-    observed.forEach(c -> rules.add(deniedRules.get(c)));
-    // Denied but not (or no longer) observed: still worth closing, and nothing observed to spare.
-    Set<Connection> known = new HashSet<>(observed);
-    for (DeniedConnection d : denied) {
-      if (known.add(d.connection())) {
-        universe.add(d.connection());
-        rules.add(d.rule());
+  public record Participant(int policy, int budget) {
+    public Participant {
+      if (budget < 0) {
+        throw new IllegalArgumentException("budget must not be negative, got " + budget);
       }
     }
-    return new DropPlanner(universe, rules.toArray(String[]::new), checkBudget(budget)).run();
   }
 
-  private static int checkBudget(int budget) {
-    if (budget < 0) {
-      throw new IllegalArgumentException("budget must not be negative, got " + budget);
+  private final AccountEvaluation evaluation;
+  private final List<Connection> observed;
+  private final int[] participants;
+  private final boolean[] participating;
+  private final int[] remaining;
+  private final boolean[] exhausted;
+  private final Instant now;
+  private final Instant coverageAt;
+  private final List<PlannedDrop> calls = new ArrayList<>();
+  private final int[] planned;
+  private final int[] deferred;
+  private final int[] undroppable;
+
+  private DropPlanner(AccountEvaluation evaluation, List<Participant> participants, Instant now) {
+    this.evaluation = evaluation;
+    this.observed = evaluation.observed();
+    int count = evaluation.policies().size();
+    this.participating = new boolean[count];
+    this.remaining = new int[count];
+    this.exhausted = new boolean[count];
+    this.planned = new int[count];
+    this.deferred = new int[count];
+    this.undroppable = new int[count];
+    int[] order = new int[participants.size()];
+    for (int k = 0; k < participants.size(); k++) {
+      Participant participant = participants.get(k);
+      if (participating[participant.policy()]) {
+        throw new IllegalArgumentException("policy " + participant.policy() + " listed twice");
+      }
+      participating[participant.policy()] = true;
+      remaining[participant.policy()] = participant.budget();
+      order[k] = participant.policy();
     }
-    return budget;
+    Arrays.sort(order);
+    this.participants = order;
+    this.now = now;
+    this.coverageAt = now.plus(COVERAGE_MARGIN);
+  }
+
+  /**
+   * Plans the drop calls of one pass.
+   *
+   * @param participants the policies that drop in this pass (Enforce mode, due); the others'
+   *     verdicts are ignored here
+   * @param now the evaluation instant (rules' {@code until} is judged against it)
+   */
+  public static DropPlan plan(
+      AccountEvaluation evaluation, List<Participant> participants, Instant now) {
+    return new DropPlanner(evaluation, participants, now).run();
   }
 
   private DropPlan run() {
     Map<String, UserGroup> groups = new HashMap<>();
-    int deniedTotal = 0;
-    for (int i = 0; i < ruleOf.length; i++) {
-      if (ruleOf[i] == null) {
-        continue;
-      }
-      deniedTotal++;
-      String userid = universe.get(i).userid();
-      if (userid == null) {
-        undroppable++;
-      } else {
+    boolean[] grouped = new boolean[observed.size()];
+    for (int p : participants) {
+      for (int i : evaluation.deniedUnsafe(p)) {
+        if (grouped[i]) {
+          continue;
+        }
+        String userid = observed.get(i).userid();
+        if (userid == null) {
+          // Every call names a userid: nothing can close this one.
+          forEachDenier(i, q -> undroppable[q]++);
+          grouped[i] = true;
+          continue;
+        }
+        grouped[i] = true;
         groups.computeIfAbsent(userid, UserGroup::new).denied.add(i);
       }
     }
-    for (int i = 0; i < ruleOf.length; i++) {
-      if (ruleOf[i] == null && universe.get(i).userid() != null) {
-        UserGroup group = groups.get(universe.get(i).userid());
+    if (groups.isEmpty()) {
+      return result();
+    }
+    for (int i = 0; i < observed.size(); i++) {
+      if (!grouped[i] && observed.get(i).userid() != null) {
+        UserGroup group = groups.get(observed.get(i).userid());
         if (group != null) {
           group.spared.add(i);
         }
       }
     }
-    Queue<UserGroup> byUserid;
-    if (remaining >= deniedTotal) {
-      // Every user will be planned: one sort is cheaper than draining a heap.
-      UserGroup[] sorted = groups.values().toArray(UserGroup[]::new);
-      Arrays.sort(sorted);
-      byUserid = new ArrayDeque<>(Arrays.asList(sorted));
-    } else {
-      // Only the users the budget reaches need to come out in order: building a heap is O(n), and
-      // only the users polled from it pay for ordering.
-      byUserid = new PriorityQueue<>(groups.values());
+    UserGroup[] users = groups.values().toArray(UserGroup[]::new);
+    Arrays.sort(users, Comparator.comparing(g -> g.userid));
+    for (UserGroup user : users) {
+      planUser(user);
     }
-    while (!byUserid.isEmpty() && remaining > 0 && !exhausted) {
-      planUser(byUserid.poll());
-    }
-    for (UserGroup group : byUserid) {
-      int blocked = countBlocked(group);
-      undroppable += blocked;
-      deferred += group.denied.size - blocked;
-    }
+    return result();
+  }
+
+  private DropPlan result() {
     return new DropPlan(calls, planned, deferred, undroppable);
   }
 
-  private void planUser(UserGroup group) {
-    int[] denied = inPlanOrder(group.denied);
-    if (group.spared.size == 0 && denied.length <= remaining) {
-      emit(group, DropTarget.user(group.userid), denied);
+  private void planUser(UserGroup user) {
+    int[] denied = inPlanOrder(user.denied);
+    if (user.spared.isEmpty() && wideCall(user, null, denied)) {
       return;
     }
-    int[] droppable = new int[denied.length];
-    int droppableCount = 0;
-    for (int entry : denied) {
-      if (isBlocked(universe.get(entry), group)) {
-        undroppable++;
-      } else {
-        droppable[droppableCount++] = entry;
+    boolean[] handled = new boolean[denied.length];
+    for (Protocol protocol : Protocol.values()) {
+      int[] onProtocol = onProtocol(denied, protocol);
+      if (onProtocol.length == 0 || anyOnProtocol(user.spared, protocol)) {
+        continue;
       }
-    }
-    int taken = takeWholeSessions(droppable, droppableCount);
-    deferred += droppableCount - taken;
-    // Strictly a prefix of the plan order: later users wait even if a call of theirs would fit.
-    exhausted = taken < droppableCount;
-    int[] selected = Arrays.copyOf(droppable, taken);
-    List<int[]> sessions = splitBySid(selected);
-    Set<String> protocolWide = protocolsFullyDenied(group, denied, selected, sessions);
-    Set<String> emittedProtocols = new HashSet<>();
-    for (int[] session : sessions) {
-      String protocol = universe.get(session[0]).protocol();
-      if (protocolWide.contains(protocol)) {
-        if (emittedProtocols.add(protocol)) {
-          emit(
-              group,
-              DropTarget.userOnProtocol(group.userid, Protocol.fromWire(protocol)),
-              onProtocol(selected, protocol));
+      if (wideCall(user, protocol, onProtocol)) {
+        for (int k = 0; k < denied.length; k++) {
+          handled[k] |= protocol.wireName().equals(observed.get(denied[k]).protocol());
         }
-      } else {
-        emit(group, DropTarget.session(group.userid, universe.get(session[0]).sid()), session);
       }
     }
-  }
-
-  /** Consecutive entries with the same sid: what one session call closes. */
-  private List<int[]> splitBySid(int[] selected) {
-    List<int[]> sessions = new ArrayList<>();
-    int start = 0;
-    for (int end = 1; end <= selected.length; end++) {
-      if (end == selected.length
-          || !universe.get(selected[end]).sid().equals(universe.get(selected[start]).sid())) {
-        sessions.add(Arrays.copyOfRange(selected, start, end));
-        start = end;
+    int k = 0;
+    while (k < denied.length) {
+      if (handled[k]) {
+        k++;
+        continue;
       }
-    }
-    return sessions;
-  }
-
-  /**
-   * How many of the first droppable entries fit the budget, never splitting the entries of one sid
-   * (a session call closes them all) and stopping at an entry without a sid.
-   */
-  private int takeWholeSessions(int[] droppable, int count) {
-    int taken = 0;
-    while (taken < count) {
-      String sid = universe.get(droppable[taken]).sid();
-      if (sid == null) {
-        return taken;
-      }
-      int end = taken;
-      while (end < count && sid.equals(universe.get(droppable[end]).sid())) {
+      // Entries with the same sid and protocol are one session (listed twice): one call.
+      int end = k + 1;
+      while (end < denied.length && !handled[end] && sameSession(denied[k], denied[end])) {
         end++;
       }
-      if (end > remaining) {
-        return taken;
-      }
-      taken = end;
+      sessionCall(user, Arrays.copyOfRange(denied, k, end));
+      k = end;
     }
-    return taken;
   }
 
   /**
-   * The protocols for which a user-on-protocol call closes exactly the selected entries on it: all
-   * denied entries on it are selected, no spared entry is on it, and no selected session shares its
-   * sid with another protocol (which would need a session call covering both anyway).
+   * A userid-wide ({@code protocol} null) or userid+protocol call closing {@code entries} (every
+   * observed session in that scope), made for the first participant whose rules justify it and
+   * whose budget covers it; false when there is none.
    */
-  private Set<String> protocolsFullyDenied(
-      UserGroup group, int[] denied, int[] selected, List<int[]> sessions) {
-    Set<String> wide = new HashSet<>();
-    for (Protocol protocol : Protocol.values()) {
-      String wire = protocol.wireName();
-      int selectedOn = onProtocol(selected, wire).length;
-      if (selectedOn > 0
-          && selectedOn == onProtocol(denied, wire).length
-          && !group.spared.anyMatch(i -> wire.equals(universe.get(i).protocol()))) {
-        wide.add(wire);
+  private boolean wideCall(UserGroup user, Protocol protocol, int[] entries) {
+    for (int p : participants) {
+      if (exhausted[p]
+          || remaining[p] < entries.length
+          || !evaluation
+              .policies()
+              .policy(p)
+              .deniesEverySessionOf(user.userid, protocol, coverageAt)) {
+        continue;
       }
+      DropTarget target =
+          protocol == null
+              ? DropTarget.user(user.userid)
+              : DropTarget.userOnProtocol(user.userid, protocol);
+      emit(user, target, entries, p, coverageAt, false);
+      return true;
     }
-    for (int[] session : sessions) {
-      String protocol = universe.get(session[0]).protocol();
+    return false;
+  }
+
+  /** One session's call, or why it cannot be made now (blocked or out of budget). */
+  private void sessionCall(UserGroup user, int[] session) {
+    Connection first = observed.get(session[0]);
+    if (first.sid() == null || sharesHandleWithSpared(user, first)) {
       for (int entry : session) {
-        if (!Objects.equals(protocol, universe.get(entry).protocol())) {
-          wide.remove(protocol);
-          wide.remove(universe.get(entry).protocol());
-        }
+        forEachDenier(entry, q -> undroppable[q]++);
       }
+      return;
     }
-    return wide;
+    for (int p : participants) {
+      if (exhausted[p] || !deniesAll(p, session)) {
+        continue;
+      }
+      if (remaining[p] < session.length) {
+        exhausted[p] = true;
+        continue;
+      }
+      Protocol protocol = Protocol.fromWire(first.protocol());
+      DropTarget target =
+          protocol == null
+              ? DropTarget.session(user.userid, first.sid())
+              : new DropTarget(user.userid, protocol, first.sid());
+      boolean mqttSession = protocol == Protocol.mqtt && first.sid().equals(user.userid);
+      boolean verify =
+          mqttSession
+              && !evaluation
+                  .policies()
+                  .policy(p)
+                  .deniesEverySessionOf(user.userid, Protocol.mqtt, coverageAt);
+      emit(user, target, session, p, validUntil(p, session), verify);
+      return;
+    }
+    for (int entry : session) {
+      forEachDenier(entry, q -> deferred[q]++);
+    }
   }
 
-  private int[] onProtocol(int[] entries, String protocol) {
-    return Arrays.stream(entries)
-        .filter(i -> protocol.equals(universe.get(i).protocol()))
-        .toArray();
+  /** The earliest instant a rule that denies one of the entries for {@code policy} expires. */
+  private Instant validUntil(int policy, int[] entries) {
+    Instant earliest = null;
+    for (int entry : entries) {
+      Instant until =
+          evaluation.policies().policy(policy).denyRuleUntil(evaluation.denyingRule(policy, entry));
+      if (until != null && (earliest == null || until.isBefore(earliest))) {
+        earliest = until;
+      }
+    }
+    return earliest;
   }
 
   /**
-   * Adds a call closing the given denied entries. Re-checks the one promise that matters most: the
-   * call covers no spared connection (a violation is a bug here, so fail rather than drop).
+   * Adds a call. Re-checks the promises that matter most at the last moment (a violation is a bug
+   * here, so fail rather than drop): the call covers no observed connection that no participant
+   * denies, the policy denies everything the call is said to close, and a wide call's scope is
+   * covered by the policy's rules.
    */
-  private void emit(UserGroup group, DropTarget target, int[] entries) {
-    for (int k = 0; k < group.spared.size; k++) {
-      if (target.covers(universe.get(group.spared.values[k]))) {
+  private void emit(
+      UserGroup user,
+      DropTarget target,
+      int[] entries,
+      int policy,
+      Instant validUntil,
+      boolean verifyFirst) {
+    for (int k = 0; k < user.spared.size(); k++) {
+      if (target.covers(observed.get(user.spared.get(k)))) {
         throw new IllegalStateException(target + " would close a connection that is not denied");
       }
+    }
+    if (!deniesAll(policy, entries)) {
+      throw new IllegalStateException(target + " would close a connection its policy allows");
+    }
+    if (target.sid() == null
+        && !evaluation
+            .policies()
+            .policy(policy)
+            .deniesEverySessionOf(target.userid(), target.protocol(), coverageAt)) {
+      throw new IllegalStateException(target + " is wider than its policy's rules");
     }
     Connection[] closes = new Connection[entries.length];
     String[] rules = new String[entries.length];
     for (int k = 0; k < entries.length; k++) {
-      closes[k] = universe.get(entries[k]);
-      rules[k] = ruleOf[entries[k]];
+      closes[k] = observed.get(entries[k]);
+      rules[k] = evaluation.verdict(policy, entries[k]).rule();
     }
-    calls.add(new PlannedDrop(target, List.of(closes), List.of(rules)));
-    planned += entries.length;
-    remaining -= entries.length;
+    calls.add(
+        new PlannedDrop(target, List.of(closes), List.of(rules), policy, validUntil, verifyFirst));
+    planned[policy] += entries.length;
+    remaining[policy] -= entries.length;
   }
 
-  /** Denied entries no call may close because a spared entry shares the only handle on them. */
-  private boolean isBlocked(Connection c, UserGroup group) {
-    return group.spared.size > 0 && (c.sid() == null || sharesSidWithSpared(c.sid(), group));
-  }
-
-  private boolean sharesSidWithSpared(String sid, UserGroup group) {
-    // Most users have a handful of sessions: a scan beats building a set.
-    if (group.spared.size <= 8) {
-      return group.spared.anyMatch(i -> sid.equals(universe.get(i).sid()));
-    }
-    if (group.sparedSids == null) {
-      group.sparedSids = new HashSet<>();
-      for (int k = 0; k < group.spared.size; k++) {
-        group.sparedSids.add(universe.get(group.spared.values[k]).sid());
+  private boolean deniesAll(int policy, int[] entries) {
+    for (int entry : entries) {
+      if (!evaluation.denies(policy, entry)) {
+        return false;
       }
     }
-    return group.sparedSids.contains(sid);
+    return true;
   }
 
-  private int countBlocked(UserGroup group) {
-    if (group.spared.size == 0) {
-      return 0;
-    }
-    int blocked = 0;
-    for (int k = 0; k < group.denied.size; k++) {
-      if (isBlocked(universe.get(group.denied.values[k]), group)) {
-        blocked++;
+  private void forEachDenier(int entry, IntConsumer action) {
+    for (int p : participants) {
+      if (evaluation.denies(p, entry)) {
+        action.accept(p);
       }
     }
-    return blocked;
+  }
+
+  /** A spared entry with the same sid (and protocol) would be closed by this session's call. */
+  private boolean sharesHandleWithSpared(UserGroup user, Connection session) {
+    for (int k = 0; k < user.spared.size(); k++) {
+      if (sameHandle(observed.get(user.spared.get(k)), session)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** What a per-session call for {@code b} would close of {@code a}. */
+  private static boolean sameHandle(Connection a, Connection b) {
+    return Objects.equals(a.sid(), b.sid())
+        && (Protocol.fromWire(b.protocol()) == null || Objects.equals(a.protocol(), b.protocol()));
+  }
+
+  private boolean sameSession(int a, int b) {
+    Connection ca = observed.get(a);
+    Connection cb = observed.get(b);
+    return ca.sid() != null
+        && ca.sid().equals(cb.sid())
+        && Objects.equals(ca.protocol(), cb.protocol());
+  }
+
+  private int[] onProtocol(int[] entries, Protocol protocol) {
+    return Arrays.stream(entries)
+        .filter(i -> protocol.wireName().equals(observed.get(i).protocol()))
+        .toArray();
+  }
+
+  private boolean anyOnProtocol(IntList entries, Protocol protocol) {
+    for (int k = 0; k < entries.size(); k++) {
+      if (protocol.wireName().equals(observed.get(entries.get(k)).protocol())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The entries sorted by sid (missing last), then protocol, then position in the listing. */
-  private int[] inPlanOrder(Entries entries) {
-    int[] sorted = Arrays.copyOf(entries.values, entries.size);
+  private int[] inPlanOrder(IntList entries) {
+    int[] sorted = entries.toArray();
     if (sorted.length > 16) {
       return Arrays.stream(sorted)
           .boxed()
@@ -322,8 +376,8 @@ public final class DropPlanner {
   }
 
   private int comparePlanOrder(int a, int b) {
-    Connection ca = universe.get(a);
-    Connection cb = universe.get(b);
+    Connection ca = observed.get(a);
+    Connection cb = observed.get(b);
     int bySid = NULLS_LAST.compare(ca.sid(), cb.sid());
     if (bySid != 0) {
       return bySid;
@@ -332,44 +386,14 @@ public final class DropPlanner {
     return byProtocol != 0 ? byProtocol : Integer.compare(a, b);
   }
 
-  /** The denied and spared (observed, not denied) entries of one userid. */
-  private static final class UserGroup implements Comparable<UserGroup> {
+  /** The denied (by a participant) and spared (by every participant) entries of one userid. */
+  private static final class UserGroup {
     final String userid;
-    final Entries denied = new Entries();
-    final Entries spared = new Entries();
-
-    /** Sids of the spared entries, built only for users with many sessions. */
-    Set<String> sparedSids;
+    final IntList denied = new IntList(2);
+    final IntList spared = new IntList(2);
 
     UserGroup(String userid) {
       this.userid = userid;
-    }
-
-    @Override
-    public int compareTo(UserGroup other) {
-      return userid.compareTo(other.userid);
-    }
-  }
-
-  /** A growable list of indexes into the universe, without boxing. */
-  private static final class Entries {
-    int[] values = new int[1];
-    int size;
-
-    void add(int value) {
-      if (size == values.length) {
-        values = Arrays.copyOf(values, size * 2);
-      }
-      values[size++] = value;
-    }
-
-    boolean anyMatch(IntPredicate predicate) {
-      for (int k = 0; k < size; k++) {
-        if (predicate.test(values[k])) {
-          return true;
-        }
-      }
-      return false;
     }
   }
 }

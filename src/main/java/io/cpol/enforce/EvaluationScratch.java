@@ -8,8 +8,14 @@ import io.cpol.beebotte.Connection;
  */
 final class EvaluationScratch {
   private final IpAddressParser parser = new IpAddressParser();
+  private final GroupMatches singleGroup = new GroupMatches(1, null);
   private Connection parsedFor;
   private boolean parsed;
+
+  /** Matches of a single-policy {@link RuleSet}. */
+  GroupMatches singleGroup() {
+    return singleGroup;
+  }
 
   /**
    * The connection's client address, unmapped from IPv4-mapped IPv6, or null when it is missing or

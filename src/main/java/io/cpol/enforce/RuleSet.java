@@ -1,6 +1,7 @@
 package io.cpol.enforce;
 
 import io.cpol.beebotte.Connection;
+import io.cpol.beebotte.Protocol;
 import io.cpol.beebotte.Subscription;
 import java.time.Instant;
 import java.util.HashMap;
@@ -18,11 +19,14 @@ import java.util.TreeSet;
  * candidate rules whose filed matcher already matched; only their remaining fields are checked, and
  * candidates numbered at or above the best match so far are skipped. An exact-userid rule therefore
  * costs one hash lookup per connection, however many such rules there are.
+ *
+ * <p>The rules of several policies can share one index as groups: then every group's lowest
+ * matching rule is found in the same walk ({@link #collect}), which is how one pass evaluates all
+ * the policies of an account.
  */
 final class RuleSet {
-  private static final int NO_MATCH = Integer.MAX_VALUE;
-
   private final List<CompiledRule> rules;
+  private final int[] groupOf;
   private final Map<String, int[]> bySid;
   private final Map<String, int[]> byUserid;
   private final Map<String, int[]> byUsername;
@@ -33,7 +37,19 @@ final class RuleSet {
   private final int[] protocolOnly;
 
   RuleSet(List<CompiledRule> rules) {
+    this(rules, null);
+  }
+
+  /**
+   * Rules of several groups (an account's policies) in one index; {@code groupOf[i]} is rule i's
+   * group, or null when every rule belongs to group 0.
+   */
+  RuleSet(List<CompiledRule> rules, int[] groupOf) {
     this.rules = List.copyOf(rules);
+    this.groupOf = groupOf == null ? null : groupOf.clone();
+    if (groupOf != null && groupOf.length != rules.size()) {
+      throw new IllegalArgumentException(rules.size() + " rules but " + groupOf.length + " groups");
+    }
     Map<String, TreeSet<Integer>> sids = new HashMap<>();
     Map<String, TreeSet<Integer>> userids = new HashMap<>();
     Map<String, TreeSet<Integer>> usernames = new HashMap<>();
@@ -81,92 +97,151 @@ final class RuleSet {
     return rules.size();
   }
 
+  CompiledRule rule(int index) {
+    return rules.get(index);
+  }
+
+  /**
+   * Whether some rule matches every session of {@code userid} on {@code protocol} at {@code at}.
+   */
+  boolean anyMatchesEverySessionOf(String userid, Protocol protocol, Instant at) {
+    for (CompiledRule rule : rules) {
+      if (rule.matchesEverySessionOf(userid, protocol, at)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether some rule could match a session of {@code userid} on {@code protocol} at {@code at}.
+   */
+  boolean anyCouldMatchSomeSessionOf(String userid, Protocol protocol, Instant at) {
+    for (CompiledRule rule : rules) {
+      if (rule.couldMatchSomeSessionOf(userid, protocol, at)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The index of the lowest-numbered rule active at {@code now} that matches, or -1. */
   int firstMatch(Connection c, Instant now, EvaluationScratch scratch) {
-    int best = NO_MATCH;
+    GroupMatches single = scratch.singleGroup();
+    collect(c, now, scratch, single);
+    int best = single.best(0);
+    single.reset();
+    return best == GroupMatches.NONE ? -1 : best;
+  }
+
+  /**
+   * For every group with a rule that matches, the lowest-numbered such rule, into {@code matches}
+   * (which the caller reads and then resets). Groups {@code matches} skips are not looked at.
+   */
+  void collect(Connection c, Instant now, EvaluationScratch scratch, GroupMatches matches) {
     if (!bySid.isEmpty() && c.sid() != null) {
-      best = firstIn(bySid.get(c.sid()), SelectorField.SIDS, best, c, now, scratch);
+      firstIn(bySid.get(c.sid()), SelectorField.SIDS, matches, c, now, scratch);
     }
     if (!byUserid.isEmpty() && c.userid() != null) {
-      best = firstIn(byUserid.get(c.userid()), SelectorField.USERIDS, best, c, now, scratch);
+      firstIn(byUserid.get(c.userid()), SelectorField.USERIDS, matches, c, now, scratch);
     }
     if (!byUsername.isEmpty() && c.username() != null) {
-      best = firstIn(byUsername.get(c.username()), SelectorField.USERNAMES, best, c, now, scratch);
+      firstIn(byUsername.get(c.username()), SelectorField.USERNAMES, matches, c, now, scratch);
     }
     if (!byChannel.isEmpty()) {
       List<Subscription> subscriptions = c.subscriptions();
       for (int i = 0; i < subscriptions.size(); i++) {
         Subscription subscription = subscriptions.get(i);
         if (subscription != null && subscription.channel() != null) {
-          best =
-              firstIn(
-                  byChannel.get(subscription.channel()),
-                  SelectorField.CHANNELS,
-                  best,
-                  c,
-                  now,
-                  scratch);
+          firstIn(
+              byChannel.get(subscription.channel()),
+              SelectorField.CHANNELS,
+              matches,
+              c,
+              now,
+              scratch);
         }
       }
     }
     if (c.userid() != null) {
-      best = firstInTrie(byPatternPrefix, best, c, now, scratch);
-      best = firstInTrie(byPatternSuffix, best, c, now, scratch);
+      firstInTrie(byPatternPrefix, matches, c, now, scratch);
+      firstInTrie(byPatternSuffix, matches, c, now, scratch);
     }
     if (!byClientCidr.isEmpty()) {
-      best = firstInCidrs(best, c, now, scratch);
+      firstInCidrs(matches, c, now, scratch);
     }
     // Nothing has been checked for these yet: a protocol list is too coarse to index.
-    best = firstIn(protocolOnly, null, best, c, now, scratch);
-    return best == NO_MATCH ? -1 : best;
+    firstIn(protocolOnly, null, matches, c, now, scratch);
+  }
+
+  private int groupOf(int rule) {
+    return groupOf == null ? 0 : groupOf[rule];
   }
 
   /**
-   * Candidates arrive in ascending order, so the first one that matches is their best. {@code
-   * matched} is the field the index already compared, or null when none was.
+   * Candidates arrive in ascending order, so within a group the first one that matches is its best.
+   * {@code matched} is the field the index already compared, or null when none was.
    */
-  private int firstIn(
+  private void firstIn(
       int[] candidates,
       SelectorField matched,
-      int best,
+      GroupMatches matches,
       Connection c,
       Instant now,
       EvaluationScratch scratch) {
     if (candidates == null) {
-      return best;
+      return;
     }
     for (int candidate : candidates) {
-      if (candidate >= best) {
-        return best;
+      int group = groupOf(candidate);
+      if (candidate >= matches.best(group) || matches.skips(group)) {
+        if (groupOf == null) {
+          return;
+        }
+        continue;
       }
       if (rules.get(candidate).matchesRest(c, now, matched, scratch)) {
-        return candidate;
+        matches.offer(group, candidate);
+        if (groupOf == null) {
+          return;
+        }
       }
     }
-    return best;
   }
 
-  private int firstInTrie(
-      PatternTrie trie, int best, Connection c, Instant now, EvaluationScratch scratch) {
+  private void firstInTrie(
+      PatternTrie trie,
+      GroupMatches matches,
+      Connection c,
+      Instant now,
+      EvaluationScratch scratch) {
     if (trie.isEmpty()) {
-      return best;
+      return;
     }
     String userid = c.userid();
     int length = userid.length();
     PatternTrie.Node node = trie.root();
     for (int depth = 0; node != null; depth++) {
       int[] candidates = node.rules;
-      for (int k = 0; k < candidates.length && candidates[k] < best; k++) {
+      for (int k = 0; k < candidates.length; k++) {
+        int candidate = candidates[k];
+        int group = groupOf(candidate);
+        if (candidate >= matches.best(group) || matches.skips(group)) {
+          if (groupOf == null) {
+            break;
+          }
+          continue;
+        }
         GlobPattern pattern = node.patterns[k];
         // Reaching this node already proves the anchor; most globs ("contractor-*") need no more.
         boolean anchorSuffices =
             trie.reversed() ? pattern.isAnythingThenSuffix() : pattern.isPrefixThenAnything();
         if ((anchorSuffices || pattern.matches(userid))
-            && rules
-                .get(candidates[k])
-                .matchesRest(c, now, SelectorField.USERID_PATTERNS, scratch)) {
-          best = candidates[k];
-          break;
+            && rules.get(candidate).matchesRest(c, now, SelectorField.USERID_PATTERNS, scratch)) {
+          matches.offer(group, candidate);
+          if (groupOf == null) {
+            break;
+          }
         }
       }
       if (depth == length) {
@@ -174,21 +249,19 @@ final class RuleSet {
       }
       node = node.child(userid.charAt(trie.reversed() ? length - 1 - depth : depth));
     }
-    return best;
   }
 
-  private int firstInCidrs(int best, Connection c, Instant now, EvaluationScratch scratch) {
+  private void firstInCidrs(
+      GroupMatches matches, Connection c, Instant now, EvaluationScratch scratch) {
     IpAddressParser address = scratch.clientAddress(c);
     if (address == null) {
-      return best;
+      return;
     }
     int lengths = byClientCidr.lengthCount(address);
     for (int k = 0; k < lengths; k++) {
-      best =
-          firstIn(
-              byClientCidr.rulesAt(address, k), SelectorField.CLIENT_CIDRS, best, c, now, scratch);
+      firstIn(
+          byClientCidr.rulesAt(address, k), SelectorField.CLIENT_CIDRS, matches, c, now, scratch);
     }
-    return best;
   }
 
   private static void file(Map<String, TreeSet<Integer>> index, Iterable<String> keys, int rule) {

@@ -6,5 +6,9 @@ import io.cpol.beebotte.Credentials;
 /** Makes a client for one Beebotte account. */
 @FunctionalInterface
 public interface BeebotteClientFactory {
-  BeebotteClient create(String endpoint, Credentials credentials);
+  /**
+   * @param retries whether the client retries transient failures itself (listings); calls whose
+   *     back-off the account engine shares across workers (drops) are made without
+   */
+  BeebotteClient create(String endpoint, Credentials credentials, boolean retries);
 }

@@ -25,7 +25,7 @@ final class ConditionSet {
   }
 
   ConditionSet set(
-      String type, String status, String reason, String message, long generation, Instant now) {
+      String type, String status, Reason reason, String message, long generation, Instant now) {
     Condition previous =
         conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
     String transition =
@@ -38,7 +38,7 @@ final class ConditionSet {
         new ConditionBuilder()
             .withType(type)
             .withStatus(status)
-            .withReason(reason)
+            .withReason(reason.name())
             .withMessage(message)
             .withObservedGeneration(generation)
             .withLastTransitionTime(transition)

@@ -6,27 +6,31 @@ import io.cpol.enforce.CompiledPolicy;
 import io.cpol.enforce.InvalidSpecException;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.ConnectionPolicyStatus;
-import io.cpol.policy.Enforcement;
 import io.cpol.reconciler.CredentialsLoader.CredentialsProblem;
-import io.cpol.reconciler.StatusBuilder.Failure;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -34,9 +38,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one ConnectionPolicy enforced: validate → load credentials → observe (shared listing) →
- * enforce (plan and drop) → record status, events and metrics. Decisions live in {@link
- * CompiledPolicy}, {@link PolicySync} and {@link StatusBuilder}; this class only sequences them.
+ * Keeps one ConnectionPolicy registered with the engine of its Beebotte account and its status
+ * written: validate → load credentials → register → record. The listing, evaluation and drops are
+ * the account engine's ({@link AccountEngines}); this class only hands it each policy generation
+ * and writes the status the engine produced, with the counts the engine owns.
  */
 @ControllerConfiguration(name = ConnectionPolicyReconciler.NAME)
 public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>, AutoCloseable {
@@ -44,16 +49,8 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
   private static final Logger log = LoggerFactory.getLogger(ConnectionPolicyReconciler.class);
   private static final String SECRET_INDEX = "credentialsRef";
 
-  /** How soon to look again after Beebotte failed, when the interval is longer. */
-  private static final Duration FAILURE_RETRY = Duration.ofSeconds(30);
-
-  /**
-   * How old a shared listing may be for the first sync of a new spec. Short enough that a change
-   * acts on what is connected now, long enough that policies applied together share one listing.
-   */
-  static final Duration FRESH_LISTING_AFTER_CHANGE = Duration.ofSeconds(2);
-
-  private final AccountListings listings;
+  private final KubernetesClient kubernetes;
+  private final AccountEngines engines;
   private final StatusBuilder statusBuilder;
   private final PolicyEvents events;
   private final OperatorMetrics metrics;
@@ -66,6 +63,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
    *
    * @param statusHeartbeat how stale lastSyncTime may get before an unchanged status is rewritten
    * @param instance this replica's name, for events
+   * @param dropConcurrency drop calls in flight at once per Beebotte account
    */
   public static ConnectionPolicyReconciler create(
       KubernetesClient kubernetes,
@@ -74,24 +72,30 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       Clock clock,
       String defaultEndpoint,
       Duration statusHeartbeat,
-      String instance) {
+      String instance,
+      int dropConcurrency) {
+    PolicyEvents events = new PolicyEvents(kubernetes, clock, instance);
     return new ConnectionPolicyReconciler(
-        new AccountListings(clients, clock, metrics),
+        kubernetes,
+        new AccountEngines(
+            clients, clock, metrics, events, EngineSettings.defaults(dropConcurrency)),
         new StatusBuilder(statusHeartbeat),
-        new PolicyEvents(kubernetes, clock, instance),
+        events,
         metrics,
         clock,
         defaultEndpoint);
   }
 
   ConnectionPolicyReconciler(
-      AccountListings listings,
+      KubernetesClient kubernetes,
+      AccountEngines engines,
       StatusBuilder statusBuilder,
       PolicyEvents events,
       OperatorMetrics metrics,
       Clock clock,
       String defaultEndpoint) {
-    this.listings = listings;
+    this.kubernetes = kubernetes;
+    this.engines = engines;
     this.statusBuilder = statusBuilder;
     this.events = events;
     this.metrics = metrics;
@@ -99,7 +103,10 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     this.defaultEndpoint = defaultEndpoint;
   }
 
-  /** Secrets trigger a sync of every policy in their namespace that names them. */
+  /**
+   * Secrets trigger a sync of every policy in their namespace that names them; the account engines
+   * trigger a reconcile when a pass produced a policy's outcome.
+   */
   @Override
   public List<EventSource<?, ConnectionPolicy>> prepareEventSources(
       EventSourceContext<ConnectionPolicy> context) {
@@ -123,41 +130,38 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
                         .map(n -> Set.of(new ResourceID(n, p.getMetadata().getNamespace())))
                         .orElse(Set.of()))
             .build();
-    return List.of(new InformerEventSource<>(config, context));
+    SimpleInboundEventSource<ConnectionPolicy> outcomes =
+        new SimpleInboundEventSource<>("account-passes");
+    engines.connect(
+        new CachedPolicies(context.getPrimaryCache()),
+        ref -> outcomes.propagateEvent(ref.resourceId()));
+    return List.of(new InformerEventSource<>(config, context), outcomes);
   }
 
   @Override
   public UpdateControl<ConnectionPolicy> reconcile(
       ConnectionPolicy policy, Context<ConnectionPolicy> context) {
-    Instant started = clock.instant();
-    String namespace = policy.getMetadata().getNamespace();
-    String name = policy.getMetadata().getName();
+    PolicyRef ref = PolicyRef.of(policy);
     long generation = Objects.requireNonNullElse(policy.getMetadata().getGeneration(), 0L);
     ConnectionPolicyStatus old = policy.getStatus();
     forgetDeletedPolicies(context);
+    PolicyLedger ledger = engines.ledger(ref, old);
+    Instant now = clock.instant();
 
     // 1. Validate: an invalid spec never lists or drops.
     CompiledPolicy rules;
     try {
       rules = compile(policy, generation);
     } catch (InvalidSpecException e) {
-      return finish(
+      engines.unregister(ref);
+      return record(
           policy,
-          old,
-          statusBuilder.failed(old, generation, Failure.InvalidSpec, e.getMessage(), started),
-          null,
-          started,
-          Failure.InvalidSpec.name());
+          statusBuilder.failed(
+              old, generation, Reason.InvalidSpec, e.getMessage(), ledger.snapshot(), now));
     }
-    Duration interval = rules.interval();
     if (rules.suspend()) {
-      return finish(
-          policy,
-          old,
-          statusBuilder.suspended(old, generation, started),
-          null,
-          started,
-          "suspended");
+      engines.unregister(ref);
+      return record(policy, statusBuilder.suspended(old, generation, ledger.snapshot(), now));
     }
 
     // 2. Credentials, from the Secret in the policy's own namespace.
@@ -165,93 +169,90 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     try {
       credentials =
           CredentialsLoader.load(
-              namespace,
+              ref.namespace(),
               secretName(policy).orElse(""),
               context.getSecondaryResource(Secret.class).orElse(null));
     } catch (CredentialsProblem e) {
-      return finish(
+      engines.unregister(ref);
+      return record(
           policy,
-          old,
           statusBuilder.failed(
-              old, generation, Failure.CredentialsNotFound, e.getMessage(), started),
-          interval,
-          started,
-          Failure.CredentialsNotFound.name());
+              old, generation, Reason.CredentialsNotFound, e.getMessage(), ledger.snapshot(), now));
     }
+
+    // 3. Register with the account's engine: a new or changed generation is synced right away.
     String endpoint = rules.endpoint(defaultEndpoint);
-    AccountKey account = AccountKey.of(endpoint, credentials);
+    engines.register(
+        new PolicyRegistration(
+            ref, generation, rules, credentials, AccountKey.of(endpoint, credentials)));
 
-    // 3. Observe, through the listing shared by every policy on this account. A new or changed
-    // spec gets a listing at most a moment old rather than one up to an interval old.
-    boolean specChanged = old == null || !Objects.equals(old.getObservedGeneration(), generation);
-    Duration maxAge = specChanged ? min(interval, FRESH_LISTING_AFTER_CHANGE) : interval;
-    ConnectionSnapshot snapshot;
-    try {
-      snapshot = listings.snapshot(account, credentials, maxAge);
-    } catch (BeebotteException e) {
-      Failure failure =
-          e.kind() == BeebotteException.Kind.AUTHENTICATION
-              ? Failure.AuthenticationFailed
-              : Failure.BeebotteUnavailable;
-      String message = "listing connections at " + endpoint + " failed: " + describe(e);
-      return finish(
-          policy,
-          old,
-          statusBuilder.failed(old, generation, failure, message, started),
-          failure == Failure.BeebotteUnavailable ? min(interval, FAILURE_RETRY) : interval,
-          started,
-          failure.name());
+    // 4. Record what the engine's last pass produced for this generation.
+    Optional<PassOutcome> outcome = engines.outcome(ref, generation);
+    if (outcome.isEmpty()) {
+      long stored = old == null || old.getDropped() == null ? 0 : old.getDropped();
+      return ledger.snapshot().dropped() > stored
+          ? record(policy, statusBuilder.progress(old, ledger.snapshot()))
+          : UpdateControl.noUpdate();
     }
-
-    // 4. Enforce: evaluate every connection, plan the fewest safe drop calls, make them.
-    boolean dryRun = rules.enforcement() == Enforcement.DryRun;
-    SyncReport report =
-        PolicySync.run(
-            rules,
-            snapshot,
-            dryRun,
-            target -> listings.client(account, credentials).drop(target),
-            clock);
-    listings.dropped(account, report.executed());
-    recordDrops(policy, report);
-
-    // 5. Record.
-    ConnectionPolicyStatus next = statusBuilder.synced(old, generation, report, clock.instant());
-    metrics.policySynced(
-        namespace,
-        name,
-        report.connected(),
-        report.denied(),
-        next.getDropped() == null ? 0 : next.getDropped(),
-        snapshot.listedAt().getEpochSecond());
-    return finish(policy, old, next, interval, started, "success");
+    PassOutcome o = outcome.get();
+    ConnectionPolicyStatus next =
+        o.succeeded()
+            ? statusBuilder.synced(old, generation, o, ledger.snapshot(), now)
+            : statusBuilder.failed(
+                old, generation, o.failure(), o.failureMessage(), ledger.snapshot(), now);
+    if (o.succeeded()) {
+      metrics.policySynced(
+          ref.namespace(),
+          ref.name(),
+          o.connected(),
+          o.denied(),
+          ledger.snapshot().dropped(),
+          o.listedAt().getEpochSecond());
+    }
+    return record(policy, next);
   }
 
-  /** Closes the Beebotte clients. */
+  /** Stops every account engine and closes the Beebotte clients. */
   @Override
   public void close() {
-    listings.close();
+    engines.close();
   }
 
-  private UpdateControl<ConnectionPolicy> finish(
-      ConnectionPolicy policy,
-      ConnectionPolicyStatus old,
-      ConnectionPolicyStatus next,
-      Duration reschedule,
-      Instant started,
-      String outcome) {
+  /**
+   * Writes {@code next} unless it equals what is stored, with an optimistic-concurrency update: a
+   * write based on a stale copy fails with a conflict and is retried on a fresh one, so it can
+   * never overwrite a newer status.
+   */
+  private UpdateControl<ConnectionPolicy> record(
+      ConnectionPolicy policy, ConnectionPolicyStatus next) {
+    ConnectionPolicyStatus old = policy.getStatus();
     warnOnNewFailure(policy, old, next);
     metrics.policyConditions(
         policy.getMetadata().getNamespace(), policy.getMetadata().getName(), next.getConditions());
-    metrics.sync(Duration.between(started, clock.instant()), outcome);
-    UpdateControl<ConnectionPolicy> control;
     if (next.equals(old)) {
-      control = UpdateControl.noUpdate();
-    } else {
-      policy.setStatus(next);
-      control = UpdateControl.patchStatus(policy);
+      return UpdateControl.noUpdate();
     }
-    return reschedule == null ? control : control.rescheduleAfter(reschedule);
+    ConnectionPolicy update = new ConnectionPolicy();
+    update.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(policy.getMetadata().getName())
+            .withNamespace(policy.getMetadata().getNamespace())
+            .withUid(policy.getMetadata().getUid())
+            .withResourceVersion(policy.getMetadata().getResourceVersion())
+            .withGeneration(policy.getMetadata().getGeneration())
+            .build());
+    update.setSpec(policy.getSpec());
+    update.setStatus(next);
+    try {
+      kubernetes.resource(update).updateStatus();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        // Deleted meanwhile: nothing to record.
+        return UpdateControl.noUpdate();
+      }
+      throw e;
+    }
+    return UpdateControl.noUpdate();
   }
 
   private CompiledPolicy compile(ConnectionPolicy policy, long generation)
@@ -270,25 +271,6 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     return rules;
   }
 
-  private void recordDrops(ConnectionPolicy policy, SyncReport report) {
-    report
-        .failedByProtocol()
-        .forEach((protocol, count) -> metrics.drops(protocol, "failure", count));
-    if (report.drops().isEmpty()) {
-      return;
-    }
-    String summary = PolicySync.describeDrops(report);
-    log.info(
-        "policy {}/{} dropped {}",
-        policy.getMetadata().getNamespace(),
-        policy.getMetadata().getName(),
-        summary);
-    events.normal(policy, "Dropped", "Dropped " + summary);
-    report.drops().stream()
-        .collect(Collectors.groupingBy(d -> String.valueOf(d.getProtocol()), Collectors.counting()))
-        .forEach((protocol, count) -> metrics.drops(protocol, "success", count.intValue()));
-  }
-
   /** One Warning per change of failure, not one per retry. */
   private void warnOnNewFailure(
       ConnectionPolicy policy, ConnectionPolicyStatus old, ConnectionPolicyStatus next) {
@@ -296,8 +278,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       Condition now = condition(next, type);
       if (now == null
           || !"False".equals(now.getStatus())
-          || "DryRun".equals(now.getReason())
-          || "Suspended".equals(now.getReason())) {
+          || Reason.valueOf(now.getReason()).chosenByUser()) {
         continue;
       }
       Condition before = condition(old, type);
@@ -316,18 +297,19 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
   }
 
   private void forgetDeletedPolicies(Context<ConnectionPolicy> context) {
-    Set<String> live = new java.util.HashSet<>();
-    Set<String> liveUids = new java.util.HashSet<>();
+    Set<String> live = new HashSet<>();
+    Set<String> liveUids = new HashSet<>();
     context
         .getPrimaryCache()
         .list()
         .forEach(
             p -> {
               live.add(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
-              liveUids.add(p.getMetadata().getUid());
+              liveUids.add(PolicyRef.of(p).uid());
             });
     metrics.retainPolicies(live);
     compiled.keySet().retainAll(liveUids);
+    engines.retainPolicies(liveUids);
   }
 
   private static Condition condition(ConnectionPolicyStatus status, String type) {
@@ -340,14 +322,14 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
         .orElse(null);
   }
 
-  private static java.util.Optional<String> secretName(ConnectionPolicy p) {
-    return java.util.Optional.ofNullable(p.getSpec())
+  private static Optional<String> secretName(ConnectionPolicy p) {
+    return Optional.ofNullable(p.getSpec())
         .map(s -> s.getCredentialsRef())
         .map(r -> r.getName())
         .filter(n -> !n.isBlank());
   }
 
-  private static java.util.Optional<String> secretKey(ConnectionPolicy p) {
+  private static Optional<String> secretKey(ConnectionPolicy p) {
     return secretName(p).map(n -> p.getMetadata().getNamespace() + "/" + n);
   }
 
@@ -363,9 +345,26 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     return sb.append(e.getMessage()).toString();
   }
 
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
-  }
-
   private record Compiled(long generation, CompiledPolicy rules) {}
+
+  /** The informer's cache as the engines' {@link PolicyDirectory}. */
+  private record CachedPolicies(IndexedResourceCache<ConnectionPolicy> cache)
+      implements PolicyDirectory {
+    @Override
+    public Optional<ConnectionPolicy> current(PolicyRef ref, long generation) {
+      return cache
+          .get(ref.resourceId())
+          .filter(p -> ref.uid().equals(PolicyRef.of(p).uid()))
+          .filter(
+              p -> Objects.requireNonNullElse(p.getMetadata().getGeneration(), 0L) == generation);
+    }
+
+    @Override
+    public boolean exists(PolicyRef ref) {
+      return cache
+          .get(ref.resourceId())
+          .filter(p -> ref.uid().equals(PolicyRef.of(p).uid()))
+          .isPresent();
+    }
+  }
 }

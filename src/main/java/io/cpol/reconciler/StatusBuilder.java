@@ -1,28 +1,16 @@
 package io.cpol.reconciler;
 
 import io.cpol.policy.ConnectionPolicyStatus;
-import io.cpol.policy.DropRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.List;
 
 /**
- * Builds a policy's next status from its old status and what the sync found — the one place status
- * is decided. Counts carried across syncs ({@code dropped}, {@code recentDrops}) come from the old
- * status, so they survive operator restarts.
+ * Builds a policy's next status from its old status, what the last pass found ({@link PassOutcome})
+ * and the counts the operator owns ({@link PolicyLedger}) — the one place status is decided. Counts
+ * never come from the old status: a stale cached copy cannot roll them back.
  */
 final class StatusBuilder {
-  static final int RECENT_DROPS = 20;
-
-  /** Reasons of the Ready condition when it is False. */
-  enum Failure {
-    CredentialsNotFound,
-    AuthenticationFailed,
-    BeebotteUnavailable,
-    InvalidSpec
-  }
-
   private final Duration heartbeat;
 
   /**
@@ -33,46 +21,58 @@ final class StatusBuilder {
     this.heartbeat = heartbeat;
   }
 
+  /** After a pass that listed: counts, the sessions report and both conditions. */
   ConnectionPolicyStatus synced(
-      ConnectionPolicyStatus old, long generation, SyncReport report, Instant now) {
-    ConnectionPolicyStatus next = copyOf(old);
+      ConnectionPolicyStatus old,
+      long generation,
+      PassOutcome outcome,
+      PolicyLedger.Snapshot ledger,
+      Instant now) {
+    ConnectionPolicyStatus next = withCounts(copyOf(old), ledger);
     next.setObservedGeneration(generation);
-    next.setLastSyncTime(StatusTime.format(report.listedAt()));
-    next.setConnected(report.connected());
-    next.setDenied(report.denied());
-    next.setDropped(orZero(old == null ? null : old.getDropped()) + report.drops().size());
-    next.setConnections(new ArrayList<>(report.reported()));
-    next.setConnectionsOmitted(report.connected() - report.reported().size());
-    next.setRecentDrops(recentDrops(old, report.drops()));
+    next.setLastSyncTime(StatusTime.format(outcome.listedAt()));
+    next.setConnected(outcome.connected());
+    next.setDenied(outcome.denied());
+    next.setConnections(new ArrayList<>(outcome.reported()));
+    next.setConnectionsOmitted(outcome.connected() - outcome.reported().size());
 
     String message =
-        report.connected()
+        outcome.connected()
             + " connections, "
-            + report.denied()
+            + outcome.denied()
             + " denied, "
-            + (report.dryRun()
-                ? report.denied() + " would be dropped (dry run)"
-                : report.drops().size() + " dropped");
+            + (outcome.dryRun()
+                ? outcome.denied() + " would be dropped (dry run)"
+                : outcome.drops().size() + " dropped");
+    if (outcome.skippedElements() > 0) {
+      message +=
+          "; " + outcome.skippedElements() + " unreadable elements of the listing were skipped";
+    }
     ConditionSet conditions =
         new ConditionSet(next.getConditions())
-            .set(ConditionSet.READY, "True", "Synced", message, generation, now);
-    if (report.dryRun()) {
+            .set(ConditionSet.READY, "True", Reason.Synced, message, generation, now);
+    if (outcome.dryRun()) {
       conditions.set(
           ConditionSet.ENFORCED,
           "False",
-          "DryRun",
-          "dry run: " + report.denied() + " denied connections would be dropped",
+          Reason.DryRun,
+          "dry run: " + outcome.denied() + " denied connections would be dropped",
           generation,
           now);
-    } else if (report.dropFailure() != null) {
-      conditions.set(
-          ConditionSet.ENFORCED, "False", "DropFailed", report.dropFailure(), generation, now);
-    } else if (report.deferred() > 0) {
+    } else if (outcome.dropFailure() != null) {
       conditions.set(
           ConditionSet.ENFORCED,
           "False",
-          "DropBudgetExceeded",
-          report.deferred()
+          Reason.DropFailed,
+          outcome.dropFailure(),
+          generation,
+          now);
+    } else if (outcome.deferred() > 0) {
+      conditions.set(
+          ConditionSet.ENFORCED,
+          "False",
+          Reason.DropBudgetExceeded,
+          outcome.deferred()
               + " denied connections wait for the next sync (maxDropsPerSync reached)",
           generation,
           now);
@@ -80,8 +80,8 @@ final class StatusBuilder {
       conditions.set(
           ConditionSet.ENFORCED,
           "True",
-          "AllDropped",
-          report.denied() == 0 ? "no connection is denied" : "every denied connection was dropped",
+          Reason.AllDropped,
+          outcome.denied() == 0 ? "no connection is denied" : "every denied connection was dropped",
           generation,
           now);
     }
@@ -89,45 +89,62 @@ final class StatusBuilder {
     return withHeartbeat(old, next, now);
   }
 
-  ConnectionPolicyStatus suspended(ConnectionPolicyStatus old, long generation, Instant now) {
-    ConnectionPolicyStatus next = copyOf(old);
+  /** During a long pass: only the counts move. */
+  ConnectionPolicyStatus progress(ConnectionPolicyStatus old, PolicyLedger.Snapshot ledger) {
+    return withCounts(copyOf(old), ledger);
+  }
+
+  ConnectionPolicyStatus suspended(
+      ConnectionPolicyStatus old, long generation, PolicyLedger.Snapshot ledger, Instant now) {
+    ConnectionPolicyStatus next = withCounts(copyOf(old), ledger);
     next.setObservedGeneration(generation);
+    String message = "suspended: nothing is listed or dropped";
     next.setConditions(
         new ConditionSet(next.getConditions())
-            .set(
-                ConditionSet.READY,
-                "True",
-                "Suspended",
-                "suspended: nothing is listed or dropped",
-                generation,
-                now)
-            .set(
-                ConditionSet.ENFORCED,
-                "False",
-                "Suspended",
-                "suspended: nothing is listed or dropped",
-                generation,
-                now)
+            .set(ConditionSet.READY, "True", Reason.Suspended, message, generation, now)
+            .set(ConditionSet.ENFORCED, "False", Reason.Suspended, message, generation, now)
             .toList());
     return next;
   }
 
   /** A sync that could not run; everything it did not learn stays as it was. */
   ConnectionPolicyStatus failed(
-      ConnectionPolicyStatus old, long generation, Failure reason, String message, Instant now) {
-    ConnectionPolicyStatus next = copyOf(old);
+      ConnectionPolicyStatus old,
+      long generation,
+      Reason reason,
+      String message,
+      PolicyLedger.Snapshot ledger,
+      Instant now) {
+    ConnectionPolicyStatus next = withCounts(copyOf(old), ledger);
     next.setObservedGeneration(generation);
     next.setConditions(
         new ConditionSet(next.getConditions())
-            .set(ConditionSet.READY, "False", reason.name(), message, generation, now)
+            .set(ConditionSet.READY, "False", reason, message, generation, now)
             .set(
                 ConditionSet.ENFORCED,
                 "Unknown",
-                reason.name(),
+                reason,
                 "not evaluated: the last sync failed",
                 generation,
                 now)
             .toList());
+    return next;
+  }
+
+  /**
+   * The ledger's counts; never below what the old status says (a value another replica wrote before
+   * this one took over is kept rather than overwritten).
+   */
+  private static ConnectionPolicyStatus withCounts(
+      ConnectionPolicyStatus next, PolicyLedger.Snapshot ledger) {
+    if (ledger == null) {
+      return next;
+    }
+    long stored = next.getDropped() == null ? 0 : next.getDropped();
+    if (ledger.dropped() >= stored) {
+      next.setDropped(ledger.dropped());
+      next.setRecentDrops(new ArrayList<>(ledger.recentDrops()));
+    }
     return next;
   }
 
@@ -149,15 +166,6 @@ final class StatusBuilder {
     return next;
   }
 
-  private static List<DropRecord> recentDrops(ConnectionPolicyStatus old, List<DropRecord> drops) {
-    List<DropRecord> all = new ArrayList<>();
-    if (old != null && old.getRecentDrops() != null) {
-      all.addAll(old.getRecentDrops());
-    }
-    all.addAll(drops);
-    return new ArrayList<>(all.subList(Math.max(0, all.size() - RECENT_DROPS), all.size()));
-  }
-
   private static ConnectionPolicyStatus copyOf(ConnectionPolicyStatus old) {
     ConnectionPolicyStatus next = new ConnectionPolicyStatus();
     if (old != null) {
@@ -175,9 +183,5 @@ final class StatusBuilder {
           old.getConditions() == null ? new ArrayList<>() : new ArrayList<>(old.getConditions()));
     }
     return next;
-  }
-
-  private static long orZero(Long value) {
-    return value == null ? 0 : value;
   }
 }

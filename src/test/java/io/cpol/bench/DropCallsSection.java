@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpol.beebotte.Connection;
 import io.cpol.beebotte.DropTarget;
+import io.cpol.enforce.AccountEvaluation;
 import io.cpol.enforce.DropPlan;
-import io.cpol.enforce.DropPlanner;
-import io.cpol.enforce.Evaluation;
 import io.cpol.enforce.PlannedDrop;
 import io.cpol.policy.ConnectionPolicySpec;
 import io.cpol.policy.DenyRule;
+import io.cpol.reconciler.AccountPassPipeline;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * Drop calls the planner makes against the naive one call per denied session, on generated listings
  * and rule sets, with an unlimited budget (every denied session planned at once) and with the
- * default budget of 100 connections per sync.
+ * default budget of 100 connections per sync. Only rules on the userid alone (and the protocol)
+ * allow calls wider than one session.
  */
 final class DropCallsSection {
   private final BenchOptions options;
@@ -55,12 +56,12 @@ final class DropCallsSection {
       sets.put("contractor-*", glob("contractor-*"));
       sets.put("* (deny everything)", glob("*"));
       for (Map.Entry<String, ConnectionPolicySpec> set : sets.entrySet()) {
-        SyncPipeline pipeline = new SyncPipeline(set.getValue());
-        Evaluation evaluation = pipeline.evaluate(listing);
-        DropPlan unlimited = DropPlanner.plan(evaluation, Integer.MAX_VALUE);
-        DropPlan budgeted = DropPlanner.plan(evaluation, pipeline.policy().maxDropsPerSync());
+        AccountPassPipeline pipeline = new AccountPassPipeline(List.of(set.getValue()));
+        AccountEvaluation evaluation = pipeline.evaluate(listing);
+        DropPlan unlimited = pipeline.plan(evaluation, Integer.MAX_VALUE);
+        DropPlan budgeted = pipeline.plan(evaluation);
         int[] kinds = kinds(unlimited);
-        int denied = evaluation.deniedCount();
+        int denied = evaluation.deniedCount(0);
         int calls = unlimited.calls().size();
         totalDenied += denied;
         totalCalls += calls;
@@ -86,7 +87,7 @@ final class DropCallsSection {
         node.put("userCalls", kinds[0]);
         node.put("userOnProtocolCalls", kinds[1]);
         node.put("sessionCalls", kinds[2]);
-        node.put("undroppable", unlimited.undroppable());
+        node.put("undroppable", unlimited.undroppable()[0]);
         node.put("budget100Calls", budgeted.calls().size());
         node.put("budget100Connections", budgeted.plannedConnections());
       }

@@ -1,11 +1,11 @@
 package io.cpol.bench;
 
 import io.cpol.beebotte.Connection;
+import io.cpol.enforce.AccountEvaluation;
 import io.cpol.enforce.DropPlan;
-import io.cpol.enforce.Evaluation;
 import io.cpol.policy.ConnectionPolicyStatus;
+import io.cpol.reconciler.AccountPassPipeline;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -33,25 +33,25 @@ public class SyncBenchmark {
   public int rules;
 
   private List<Connection> listing;
-  private SyncPipeline pipeline;
-  private Evaluation evaluation;
-  private Set<Connection> closed;
-  private Object syncReport;
+  private AccountPassPipeline pipeline;
+  private AccountEvaluation evaluation;
+  private DropPlan plan;
 
   @Setup
   public void setUp() {
     try (ListingServer server = ListingServer.start(List.of(connections))) {
       listing = server.list(connections);
     }
-    pipeline = new SyncPipeline(RuleMix.onePolicy(listing, rules, ListingServer.SEED + rules));
+    pipeline =
+        new AccountPassPipeline(
+            List.of(RuleMix.onePolicy(listing, rules, ListingServer.SEED + rules)));
     evaluation = pipeline.evaluate(listing);
-    closed = SyncPipeline.closedBy(pipeline.plan(evaluation));
-    syncReport = pipeline.policySync(listing);
-    pipeline.buildStatus(syncReport);
+    plan = pipeline.plan(evaluation);
+    pipeline.fullPass(listing);
   }
 
   @Benchmark
-  public Evaluation evaluate() {
+  public AccountEvaluation evaluate() {
     return pipeline.evaluate(listing);
   }
 
@@ -60,16 +60,15 @@ public class SyncBenchmark {
     return pipeline.plan(evaluation);
   }
 
-  /** Report selection and StatusBuilder, from a finished evaluation and plan. */
+  /** Outcomes, report selection and StatusBuilder, from a finished evaluation and plan. */
   @Benchmark
   public void statusBuild(Blackhole blackhole) {
-    blackhole.consume(pipeline.selectReported(evaluation, closed));
-    blackhole.consume(pipeline.buildStatus(syncReport));
+    blackhole.consume(pipeline.record(listing, evaluation, plan));
   }
 
-  /** {@code PolicySync.run} + {@code StatusBuilder.synced}: everything after listing. */
+  /** Everything after listing: evaluate, plan, record. */
   @Benchmark
-  public ConnectionPolicyStatus fullSync() {
-    return pipeline.fullSync(listing);
+  public List<ConnectionPolicyStatus> fullSync() {
+    return pipeline.fullPass(listing);
   }
 }

@@ -25,7 +25,7 @@ class RbacTest {
         .containsExactlyInAnyOrder(
             cluster("beebotte.io", "connectionpolicies", "list"),
             cluster("beebotte.io", "connectionpolicies", "watch"),
-            cluster("beebotte.io", "connectionpolicies/status", "patch"),
+            cluster("beebotte.io", "connectionpolicies/status", "update"),
             cluster("", "secrets", "list"),
             cluster("", "secrets", "watch"),
             cluster("", "events", "create"),
@@ -82,8 +82,9 @@ class RbacTest {
     "GET, /apis/beebotte.io/v1alpha1/connectionpolicies?watch=true&resourceVersion=1, true",
     "GET, /apis/beebotte.io/v1alpha1/namespaces/iot/connectionpolicies, true",
     "GET, /apis/beebotte.io/v1alpha1/namespaces/iot/connectionpolicies/p, false",
-    "PATCH, /apis/beebotte.io/v1alpha1/namespaces/iot/connectionpolicies/p/status, true",
-    "PUT, /apis/beebotte.io/v1alpha1/namespaces/iot/connectionpolicies/p/status, false",
+    // Status is written with a conditional PUT (resourceVersion), never patched blind.
+    "PUT, /apis/beebotte.io/v1alpha1/namespaces/iot/connectionpolicies/p/status, true",
+    "PATCH, /apis/beebotte.io/v1alpha1/namespaces/iot/connectionpolicies/p/status, false",
     "GET, /api/v1/namespaces/iot/secrets/beebotte-account, false",
     "GET, /api/v1/secrets?labelSelector=a&watch=1, true",
     "POST, /api/v1/namespaces/iot/events, true",

@@ -16,35 +16,53 @@ import java.util.Random;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Fewest drop calls, never a non-denied connection, never more than the budget. */
+/**
+ * The joint drop plan: calls safe against sessions that connect after the listing, as few as that
+ * allows, within every policy's budget, counted for one policy each.
+ */
 class DropPlannerTest {
   static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
 
-  /** Evaluates {@code observed} against a policy and plans its drops. */
+  /** Plans the drops of one enforcing policy with the given budget. */
   static DropPlan plan(String policyYaml, List<Connection> observed, int budget) {
-    Evaluation evaluation = PolicyEvaluation.evaluate(TestSpecs.compile(policyYaml), observed, NOW);
-    DropPlan plan = DropPlanner.plan(evaluation, budget);
-    assertNoCallCoversASparedConnection(evaluation, plan);
-    return plan;
+    return plan(List.of(policyYaml), observed, budget);
   }
 
-  static void assertNoCallCoversASparedConnection(Evaluation evaluation, DropPlan plan) {
-    for (int i = 0; i < evaluation.observed().size(); i++) {
-      if (!evaluation.verdicts().get(i).denied()) {
-        Connection spared = evaluation.observed().get(i);
+  /** Plans the drops of several enforcing policies (budgets in the same order). */
+  static DropPlan plan(List<String> policyYamls, List<Connection> observed, int... budgets) {
+    AccountPolicies policies =
+        new AccountPolicies(policyYamls.stream().map(TestSpecs::compile).toList());
+    AccountEvaluation evaluation = policies.evaluate(observed, NOW);
+    List<DropPlanner.Participant> participants = new ArrayList<>();
+    for (int p = 0; p < policyYamls.size(); p++) {
+      participants.add(new DropPlanner.Participant(p, budgets[p]));
+    }
+    DropPlan plan = DropPlanner.plan(evaluation, participants, NOW);
+    for (int i = 0; i < observed.size(); i++) {
+      int connection = i;
+      boolean deniedByAny =
+          java.util.stream.IntStream.range(0, policies.size())
+              .anyMatch(p -> evaluation.denies(p, connection));
+      if (!deniedByAny) {
+        Connection spared = observed.get(i);
         assertThat(plan.calls())
             .as("calls covering %s", spared)
             .noneMatch(call -> call.target().covers(spared));
       }
     }
+    return plan;
   }
 
   static List<DropTarget> targets(DropPlan plan) {
     return plan.calls().stream().map(PlannedDrop::target).toList();
   }
 
+  static DropTarget session(String userid, Protocol protocol, String sid) {
+    return new DropTarget(userid, protocol, sid);
+  }
+
   @Test
-  void allSessionsOfAUserDeniedTakeOneCall() {
+  void aRuleOnTheUseridAloneDropsTheWholeUserInOneCall() {
     Connection a = socketio("uid-1", "s1");
     Connection b = socketio("uid-1", "s2");
     Connection m = mqtt("uid-1");
@@ -54,24 +72,54 @@ class DropPlannerTest {
     assertThat(targets(plan)).containsExactly(DropTarget.user("uid-1"));
     assertThat(plan.calls().get(0).closes()).containsExactly(a, b, m);
     assertThat(plan.calls().get(0).rules()).containsExactly("deny[0]", "deny[0]", "deny[0]");
+    assertThat(plan.calls().get(0).verifyFirst()).isFalse();
     assertThat(plan.plannedConnections()).isEqualTo(3);
-    assertThat(plan.deferred()).isZero();
-    assertThat(plan.undroppable()).isZero();
+    assertThat(plan.deferred()[0]).isZero();
+    assertThat(plan.undroppable()[0]).isZero();
   }
 
   @Test
-  void oneOfTwoSessionsDeniedTakesASessionCall() {
-    Connection denied = socketio("uid-1", "s1");
-    Connection kept = socketio("uid-1", "s2");
+  void aRuleOnMoreThanTheUseridNeverMakesAUseridWideCall() {
+    // The soak's case: every observed session of uid-1 is denied (it has only Socket.IO ones), but
+    // an MQTT session of uid-1 connecting before the call lands would be allowed.
+    Connection s1 = socketio("uid-1", "s1");
+    Connection s2 = socketio("uid-1", "s2");
 
-    DropPlan plan = plan("deny: [{sids: [s1]}]", List.of(denied, kept), 100);
+    DropPlan plan =
+        plan("deny: [{useridPatterns: ['uid-*'], protocols: [socketio]}]", List.of(s1, s2), 100);
 
-    assertThat(targets(plan)).containsExactly(DropTarget.session("uid-1", "s1"));
-    assertThat(plan.calls().get(0).closes()).containsExactly(denied);
+    assertThat(targets(plan))
+        .containsExactly(DropTarget.userOnProtocol("uid-1", Protocol.socketio));
+    assertThat(plan.calls().get(0).target().covers(mqtt("uid-1"))).isFalse();
   }
 
   @Test
-  void allSocketioButNotMqttTakesAProtocolCall() {
+  void anAddressRuleDropsSocketioSessionsOneByOne() {
+    Connection s1 = socketio("uid-1", "s1", "::ffff:203.0.113.7", null);
+    Connection s2 = socketio("uid-1", "s2", "::ffff:203.0.113.8", null);
+
+    DropPlan plan = plan("deny: [{clientCIDRs: [203.0.113.0/24]}]", List.of(s1, s2), 100);
+
+    assertThat(targets(plan))
+        .containsExactly(
+            session("uid-1", Protocol.socketio, "s1"), session("uid-1", Protocol.socketio, "s2"));
+    assertThat(plan.calls()).noneMatch(PlannedDrop::verifyFirst);
+  }
+
+  @Test
+  void anMqttSessionDeniedForItsAddressIsVerifiedBeforeItsCall() {
+    // An MQTT sid is the userid: a per-session call would close whatever MQTT session the device
+    // has when it lands, even a new one from an allowed address.
+    Connection m = mqtt("dev-1", "::ffff:203.0.113.9");
+
+    DropPlan plan = plan("deny: [{clientCIDRs: [203.0.113.0/24]}]", List.of(m), 100);
+
+    assertThat(targets(plan)).containsExactly(session("dev-1", Protocol.mqtt, "dev-1"));
+    assertThat(plan.calls().get(0).verifyFirst()).isTrue();
+  }
+
+  @Test
+  void aProtocolRuleDropsThatProtocolOfEachUser() {
     Connection s1 = socketio("uid-1", "s1");
     Connection s2 = socketio("uid-1", "s2");
     Connection m = mqtt("uid-1");
@@ -84,26 +132,26 @@ class DropPlannerTest {
   }
 
   @Test
-  void theMqttConnectionAloneDeniedTakesAnMqttCall() {
-    Connection m = mqtt("uid-1");
-    Connection s1 = socketio("uid-1", "s1");
-
-    DropPlan plan = plan("deny: [{protocols: [mqtt]}]", List.of(s1, m), 100);
-
-    assertThat(targets(plan)).containsExactly(DropTarget.userOnProtocol("uid-1", Protocol.mqtt));
-    assertThat(plan.calls().get(0).closes()).containsExactly(m);
-  }
-
-  @Test
-  void anMqttOnlyUserTakesAUserCall() {
+  void anMqttOnlyUserDeniedByProtocolTakesAnMqttCallNotAUserCall() {
     DropPlan plan = plan("deny: [{protocols: [mqtt]}]", List.of(mqtt("dev-1"), mqtt("dev-2")), 100);
 
-    assertThat(targets(plan)).containsExactly(DropTarget.user("dev-1"), DropTarget.user("dev-2"));
+    assertThat(targets(plan))
+        .containsExactly(
+            DropTarget.userOnProtocol("dev-1", Protocol.mqtt),
+            DropTarget.userOnProtocol("dev-2", Protocol.mqtt));
   }
 
   @Test
-  void mixedPerProtocolCallsAndSessionCalls() {
-    // Every mqtt session of uid-1 is denied (there is one); one of two socketio sessions is.
+  void anMqttSidRuleCoversTheDevice() {
+    // sids: [dev-1] matches every MQTT session of dev-1, whose sid is always dev-1.
+    DropPlan plan = plan("deny: [{sids: [dev-1]}]", List.of(mqtt("dev-1")), 100);
+
+    assertThat(targets(plan)).containsExactly(DropTarget.userOnProtocol("dev-1", Protocol.mqtt));
+    assertThat(plan.calls().get(0).verifyFirst()).isFalse();
+  }
+
+  @Test
+  void mixedProtocolAndSessionCalls() {
     Connection m = mqtt("uid-1");
     Connection s1 = socketio("uid-1", "s1", null, "mallory");
     Connection s2 = socketio("uid-1", "s2", null, "alice");
@@ -113,9 +161,47 @@ class DropPlannerTest {
 
     assertThat(targets(plan))
         .containsExactly(
-            DropTarget.session("uid-1", "s1"), DropTarget.userOnProtocol("uid-1", Protocol.mqtt));
-    assertThat(plan.calls().get(0).rules()).containsExactly("deny[1]");
-    assertThat(plan.calls().get(1).rules()).containsExactly("deny[0]");
+            DropTarget.userOnProtocol("uid-1", Protocol.mqtt),
+            session("uid-1", Protocol.socketio, "s1"));
+    assertThat(plan.calls().get(0).rules()).containsExactly("deny[0]");
+    assertThat(plan.calls().get(1).rules()).containsExactly("deny[1]");
+  }
+
+  @Test
+  void anAllowRuleThatCouldSpareAFutureSessionForbidsTheWideCall() {
+    // Both observed sessions are denied, but a session with username admin would be allowed.
+    Connection a = socketio("uid-1", "s1", null, "bob");
+    Connection b = socketio("uid-1", "s2", null, "carol");
+
+    DropPlan plan =
+        plan("deny: [{userids: [uid-1]}]\nallow: [{usernames: [admin]}]", List.of(a, b), 100);
+
+    assertThat(targets(plan))
+        .containsExactly(
+            session("uid-1", Protocol.socketio, "s1"), session("uid-1", Protocol.socketio, "s2"));
+  }
+
+  @Test
+  void anAllowRuleForOtherUseridsDoesNotForbidTheWideCall() {
+    DropPlan plan =
+        plan(
+            "deny: [{useridPatterns: ['uid-*']}]\nallow: [{userids: [uid-admin], usernames: [x]}]",
+            List.of(socketio("uid-1", "s1"), mqtt("uid-1")),
+            100);
+
+    assertThat(targets(plan)).containsExactly(DropTarget.user("uid-1"));
+  }
+
+  @Test
+  void anMqttOnlyAllowRuleWithAUsernameCannotSpareAnything() {
+    // MQTT sessions have no username: this allow rule can never match, so it forbids nothing.
+    DropPlan plan =
+        plan(
+            "deny: [{userids: [u]}]\nallow: [{protocols: [mqtt], usernames: [admin]}]",
+            List.of(mqtt("u"), socketio("u", "s1")),
+            100);
+
+    assertThat(targets(plan)).containsExactly(DropTarget.user("u"));
   }
 
   @Test
@@ -129,7 +215,22 @@ class DropPlannerTest {
             List.of(admin, other),
             100);
 
-    assertThat(targets(plan)).containsExactly(DropTarget.session("uid-1", "s-other"));
+    assertThat(targets(plan)).containsExactly(session("uid-1", Protocol.socketio, "s-other"));
+  }
+
+  @Test
+  void aRuleThatExpiresSoonIsNotTrustedForWideCalls() {
+    String soon = NOW.plusSeconds(30).toString();
+    DropPlan plan =
+        plan(
+            "deny: [{userids: [u], until: '" + soon + "'}]",
+            List.of(socketio("u", "s1"), socketio("u", "s2")),
+            100);
+
+    assertThat(targets(plan))
+        .containsExactly(
+            session("u", Protocol.socketio, "s1"), session("u", Protocol.socketio, "s2"));
+    assertThat(plan.calls()).allMatch(c -> c.validUntil().equals(Instant.parse(soon)));
   }
 
   @Test
@@ -140,9 +241,10 @@ class DropPlannerTest {
     DropPlan plan = plan("deny: [{userids: [u]}]", observed, 2);
 
     assertThat(targets(plan))
-        .containsExactly(DropTarget.session("u", "s1"), DropTarget.session("u", "s2"));
-    assertThat(plan.plannedConnections()).isEqualTo(2);
-    assertThat(plan.deferred()).isEqualTo(1);
+        .containsExactly(
+            session("u", Protocol.socketio, "s1"), session("u", Protocol.socketio, "s2"));
+    assertThat(plan.planned()[0]).isEqualTo(2);
+    assertThat(plan.deferred()[0]).isEqualTo(1);
   }
 
   @Test
@@ -151,27 +253,16 @@ class DropPlannerTest {
         List.of(mqtt("c"), socketio("a", "s1"), socketio("a", "s2"), mqtt("b"));
     String policy = "deny: [{useridPatterns: ['*']}]";
 
-    assertThat(targets(plan(policy, observed, 1))).containsExactly(DropTarget.session("a", "s1"));
+    assertThat(targets(plan(policy, observed, 1)))
+        .containsExactly(session("a", Protocol.socketio, "s1"));
     assertThat(targets(plan(policy, observed, 2))).containsExactly(DropTarget.user("a"));
     assertThat(targets(plan(policy, observed, 3)))
         .containsExactly(DropTarget.user("a"), DropTarget.user("b"));
     DropPlan all = plan(policy, observed, 4);
     assertThat(targets(all))
         .containsExactly(DropTarget.user("a"), DropTarget.user("b"), DropTarget.user("c"));
-    assertThat(all.deferred()).isZero();
-    assertThat(plan(policy, observed, 3).deferred()).isEqualTo(1);
-  }
-
-  @Test
-  void aProtocolCallStillFitsWhenTheCutFallsBetweenProtocols() {
-    // Plan order is by sid: a, b (socketio) then u (the mqtt sid is the userid).
-    List<Connection> observed = List.of(mqtt("u"), socketio("u", "a"), socketio("u", "b"));
-
-    DropPlan plan = plan("deny: [{userids: [u]}]", observed, 2);
-
-    assertThat(targets(plan)).containsExactly(DropTarget.userOnProtocol("u", Protocol.socketio));
-    assertThat(plan.plannedConnections()).isEqualTo(2);
-    assertThat(plan.deferred()).isEqualTo(1);
+    assertThat(all.deferred()[0]).isZero();
+    assertThat(plan(policy, observed, 3).deferred()[0]).isEqualTo(1);
   }
 
   @Test
@@ -180,14 +271,12 @@ class DropPlannerTest {
 
     assertThat(plan.calls()).isEmpty();
     assertThat(plan.plannedConnections()).isZero();
-    assertThat(plan.deferred()).isEqualTo(2);
+    assertThat(plan.deferred()[0]).isEqualTo(2);
   }
 
   @Test
   void aNegativeBudgetIsABug() {
-    Evaluation nothing =
-        PolicyEvaluation.evaluate(TestSpecs.compile("deny: [{sids: [s]}]"), List.of(), NOW);
-    assertThatThrownBy(() -> DropPlanner.plan(nothing, -1))
+    assertThatThrownBy(() -> new DropPlanner.Participant(0, -1))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -195,7 +284,9 @@ class DropPlannerTest {
   void nothingDeniedPlansNothing() {
     DropPlan plan = plan("deny: [{userids: [x]}]", List.of(mqtt("a"), socketio("b", "s")), 10);
 
-    assertThat(plan).isEqualTo(new DropPlan(List.of(), 0, 0, 0));
+    assertThat(plan.calls()).isEmpty();
+    assertThat(plan.deferred()).containsExactly(0);
+    assertThat(plan.undroppable()).containsExactly(0);
   }
 
   @Test
@@ -208,13 +299,13 @@ class DropPlannerTest {
       }
     }
     String policy = "deny: [{useridPatterns: ['uid-1*']}, {protocols: [socketio]}]";
-    DropPlan expected = plan(policy, observed, 15);
+    List<DropTarget> expected = targets(plan(policy, observed, 15));
 
     Random random = new Random(7);
     for (int round = 0; round < 10; round++) {
       List<Connection> shuffled = new ArrayList<>(observed);
       Collections.shuffle(shuffled, random);
-      assertThat(plan(policy, shuffled, 15)).isEqualTo(expected);
+      assertThat(targets(plan(policy, shuffled, 15))).isEqualTo(expected);
     }
   }
 
@@ -228,27 +319,24 @@ class DropPlannerTest {
     DropPlan plan =
         plan("deny: [{clientCIDRs: [203.0.113.0/24]}]", List.of(deniedCopy, sparedCopy, other), 10);
 
-    assertThat(targets(plan)).containsExactly(DropTarget.session("u", "s2"));
-    assertThat(plan.undroppable()).isEqualTo(1);
-    assertThat(plan.deferred()).isZero();
+    assertThat(targets(plan)).containsExactly(session("u", Protocol.socketio, "s2"));
+    assertThat(plan.undroppable()[0]).isEqualTo(1);
+    assertThat(plan.deferred()[0]).isZero();
   }
 
   @Test
-  void aSidSharedAcrossProtocolsTakesOneSessionCall() {
-    // Odd but possible: a Socket.IO session whose sid equals the userid, like the MQTT one.
-    Connection m = mqtt("u");
-    Connection sameSid = socketio("u", "u");
-    Connection spared = socketio("u", "s2", null, "admin");
+  void aSidSharedAcrossProtocolsIsDroppedPerProtocol() {
+    // Odd but possible: a Socket.IO session whose sid equals the userid, like the MQTT one. The
+    // per-session calls name the protocol, so each closes only its own.
+    Connection m = mqtt("u", "::ffff:203.0.113.1");
+    Connection sameSid = socketio("u", "u", "::ffff:203.0.113.2", null);
+    Connection spared = socketio("u", "s2", "::ffff:198.51.100.1", null);
 
     DropPlan plan =
-        plan(
-            "deny: [{userids: [u]}]\nallow: [{usernames: [admin]}]",
-            List.of(m, sameSid, spared),
-            10);
+        plan("deny: [{clientCIDRs: [203.0.113.0/24]}]", List.of(m, sameSid, spared), 10);
 
-    assertThat(targets(plan)).containsExactly(DropTarget.session("u", "u"));
-    assertThat(plan.calls().get(0).closes()).containsExactly(m, sameSid);
-    assertThat(plan.plannedConnections()).isEqualTo(2);
+    assertThat(targets(plan))
+        .containsExactly(session("u", Protocol.mqtt, "u"), session("u", Protocol.socketio, "u"));
   }
 
   @Test
@@ -258,30 +346,7 @@ class DropPlannerTest {
     DropPlan plan = plan("deny: [{sids: [s]}]", List.of(anonymous), 10);
 
     assertThat(plan.calls()).isEmpty();
-    assertThat(plan.undroppable()).isEqualTo(1);
-  }
-
-  @Test
-  void observedAndDeniedListsPlanLikeAnEvaluation() {
-    List<Connection> observed =
-        List.of(mqtt("a"), socketio("a", "s1"), socketio("b", "s2"), socketio("b", "s3"));
-    Evaluation evaluation =
-        PolicyEvaluation.evaluate(
-            TestSpecs.compile("deny: [{sids: [a, s2]}, {userids: [a]}]"), observed, NOW);
-
-    assertThat(DropPlanner.plan(observed, evaluation.denied(), 10))
-        .isEqualTo(DropPlanner.plan(evaluation, 10));
-  }
-
-  @Test
-  void deniedButUnobservedConnectionsAreStillPlanned() {
-    Connection gone = socketio("a", "s9");
-
-    DropPlan plan =
-        DropPlanner.plan(
-            List.of(socketio("a", "s1")), List.of(new DeniedConnection(gone, "deny[0]")), 10);
-
-    assertThat(targets(plan)).containsExactly(DropTarget.session("a", "s9"));
+    assertThat(plan.undroppable()[0]).isEqualTo(1);
   }
 
   @Test
@@ -300,5 +365,71 @@ class DropPlannerTest {
                 .map(call -> call.target().userid() + "/" + call.target().sid())
                 .collect(Collectors.toList()))
         .containsExactly("a/y", "a/z", "b/y", "b/z", "c/y", "c/z");
+  }
+
+  // ---- Several policies on one account ----
+
+  @Test
+  void aSessionTwoPoliciesDenyIsDroppedOnceAndCountedForTheFirst() {
+    Connection s = socketio("u", "s1", "::ffff:203.0.113.7", null);
+
+    DropPlan plan =
+        plan(
+            List.of("deny: [{clientCIDRs: [203.0.113.0/24]}]", "deny: [{sids: [s1]}]"),
+            List.of(s),
+            10,
+            10);
+
+    assertThat(plan.calls()).singleElement().satisfies(c -> assertThat(c.policy()).isZero());
+    assertThat(plan.planned()).containsExactly(1, 0);
+  }
+
+  @Test
+  void anExhaustedPolicyLeavesTheNextOneToPay() {
+    List<Connection> observed = List.of(socketio("a", "s1"), socketio("b", "s2"));
+
+    DropPlan plan =
+        plan(List.of("deny: [{sids: [s1, s2]}]", "deny: [{sids: [s2]}]"), observed, 1, 5);
+
+    assertThat(plan.calls())
+        .extracting(c -> c.target().sid() + "@" + c.policy())
+        .containsExactly("s1@0", "s2@1");
+    assertThat(plan.deferred()).containsExactly(0, 0);
+  }
+
+  @Test
+  void aWideCallIsMadeForThePolicyWhoseRulesJustifyIt() {
+    // The first policy denies the user's sessions by address; only the second covers the userid.
+    List<Connection> observed =
+        List.of(
+            socketio("u", "s1", "::ffff:203.0.113.7", null),
+            socketio("u", "s2", "::ffff:203.0.113.8", null));
+
+    DropPlan plan =
+        plan(
+            List.of("deny: [{clientCIDRs: [203.0.113.0/24]}]", "deny: [{userids: [u]}]"),
+            observed,
+            10,
+            10);
+
+    assertThat(targets(plan)).containsExactly(DropTarget.user("u"));
+    assertThat(plan.calls().get(0).policy()).isEqualTo(1);
+    assertThat(plan.planned()).containsExactly(0, 2);
+  }
+
+  @Test
+  void onlyParticipantsDrop() {
+    // Policy 1 (a dry run, or not due) denies uid-2: nothing is planned for it.
+    AccountPolicies policies =
+        new AccountPolicies(
+            List.of(
+                TestSpecs.compile("deny: [{userids: [uid-1]}]"),
+                TestSpecs.compile("deny: [{userids: [uid-2]}]")));
+    AccountEvaluation evaluation = policies.evaluate(List.of(mqtt("uid-1"), mqtt("uid-2")), NOW);
+
+    DropPlan plan = DropPlanner.plan(evaluation, List.of(new DropPlanner.Participant(0, 10)), NOW);
+
+    assertThat(targets(plan)).containsExactly(DropTarget.user("uid-1"));
+    assertThat(plan.deferred()).containsExactly(0, 0);
   }
 }

@@ -71,10 +71,17 @@ class EnforcementTest {
     ConnectionPolicy p = h.awaitCondition("block-range", "Enforced", "True", "AllDropped");
 
     assertThat(h.liveSids()).containsExactlyInAnyOrder("sid-good", "uid-3");
+    // An address rule does not cover every session a userid could open: one call per session,
+    // naming its protocol. The MQTT session (whose sid is its userid) is re-listed first.
     assertThat(h.simulator().drops())
         .extracting(DropEvent::rawTarget)
         .containsExactlyInAnyOrder(
-            "/v1/connections/drop/uid-1?sid=sid-bad", "/v1/connections/drop/uid-2?");
+            "/v1/connections/drop/uid-1?sid=sid-bad&protocol=socketio",
+            "/v1/connections/drop/uid-2?sid=uid-2&protocol=mqtt");
+    assertThat(h.simulator().requests())
+        .filteredOn(c -> c.endpoint() == RecordedCall.EndpointKind.LIST)
+        .extracting(RecordedCall::rawTarget)
+        .contains("/v1/connections/uid-2?sid=uid-2&protocol=mqtt");
     assertThat(p.getStatus().getConnected()).isEqualTo(4);
     assertThat(p.getStatus().getDenied()).isEqualTo(2);
     assertThat(p.getStatus().getDropped()).isEqualTo(2);
@@ -351,7 +358,7 @@ class EnforcementTest {
               assertThat(e.getType()).isEqualTo("Normal");
               assertThat(e.getReason()).isEqualTo("Dropped");
               assertThat(e.getMessage())
-                  .contains("2 connections", "mqtt: 2", "deny[0]", "uid-1", "uid-2");
+                  .isEqualTo("Dropped 2 sessions of 2 userids (mqtt: 2) by deny[0]: uid-1, uid-2");
             });
   }
 

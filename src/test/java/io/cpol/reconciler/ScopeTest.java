@@ -131,7 +131,7 @@ class ScopeTest {
 
       // Once the first listing is too old to be reused for a new spec: a sync in between would
       // have rewritten the edited status.
-      Thread.sleep(ConnectionPolicyReconciler.FRESH_LISTING_AFTER_CHANGE.toMillis() + 500);
+      Thread.sleep(EngineSettings.defaults(1).freshListing().toMillis() + 500);
       assertThat(h.policy("p").getStatus().getConnectionsOmitted())
           .as("no sync after the status and label edits")
           .isEqualTo(12345);

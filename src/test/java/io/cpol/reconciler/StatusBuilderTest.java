@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -17,15 +16,25 @@ class StatusBuilderTest {
   private final StatusBuilder builder = new StatusBuilder(Duration.ofMinutes(5));
   private final Instant t0 = Instant.parse("2026-11-26T10:00:00Z");
 
-  private static SyncReport report(
+  /** The counts the operator owns; each test feeds it the drops its passes made. */
+  private final PolicyLedger ledger = PolicyLedger.seededFrom(null);
+
+  private PassOutcome report(
       Instant listedAt,
       int connected,
       int denied,
       List<DropRecord> drops,
       int deferred,
       boolean dryRun) {
-    return new SyncReport(
-        listedAt, connected, denied, List.of(), drops, deferred, null, dryRun, List.of(), Map.of());
+    ledger.recordDrops(drops);
+    return new PassOutcome(
+        1, listedAt, listedAt, connected, denied, List.of(), drops, deferred, null, dryRun, 0, null,
+        null);
+  }
+
+  private ConnectionPolicyStatus synced(
+      ConnectionPolicyStatus old, long generation, PassOutcome outcome, Instant now) {
+    return builder.synced(old, generation, outcome, ledger.snapshot(), now);
   }
 
   private static DropRecord drop(int i) {
@@ -42,7 +51,7 @@ class StatusBuilderTest {
   @Test
   void successfulSyncSetsCountsAndBothConditions() {
     ConnectionPolicyStatus s =
-        builder.synced(null, 3, report(t0, 1234, 2, List.of(drop(1), drop(2)), 0, false), t0);
+        synced(null, 3, report(t0, 1234, 2, List.of(drop(1), drop(2)), 0, false), t0);
 
     assertThat(s.getObservedGeneration()).isEqualTo(3);
     assertThat(s.getLastSyncTime()).isEqualTo("2026-11-26T10:00:00Z");
@@ -66,18 +75,16 @@ class StatusBuilderTest {
 
   @Test
   void lastTransitionTimeMovesOnlyWhenStatusFlips() {
-    ConnectionPolicyStatus first =
-        builder.synced(null, 1, report(t0, 1, 1, List.of(), 1, false), t0);
+    ConnectionPolicyStatus first = synced(null, 1, report(t0, 1, 1, List.of(), 1, false), t0);
     Instant t1 = t0.plusSeconds(60);
-    ConnectionPolicyStatus second =
-        builder.synced(first, 1, report(t1, 1, 1, List.of(), 2, false), t1);
+    ConnectionPolicyStatus second = synced(first, 1, report(t1, 1, 1, List.of(), 2, false), t1);
     assertThat(condition(second, "Enforced").getReason()).isEqualTo("DropBudgetExceeded");
     assertThat(condition(second, "Enforced").getLastTransitionTime())
         .isEqualTo("2026-11-26T10:00:00Z");
 
     Instant t2 = t0.plusSeconds(120);
     ConnectionPolicyStatus third =
-        builder.synced(second, 1, report(t2, 1, 1, List.of(drop(1)), 0, false), t2);
+        synced(second, 1, report(t2, 1, 1, List.of(drop(1)), 0, false), t2);
     assertThat(condition(third, "Enforced").getStatus()).isEqualTo("True");
     assertThat(condition(third, "Enforced").getLastTransitionTime())
         .isEqualTo("2026-11-26T10:02:00Z");
@@ -92,7 +99,7 @@ class StatusBuilderTest {
       List<DropRecord> drops =
           IntStream.range(base, base + 10).mapToObj(StatusBuilderTest::drop).toList();
       s =
-          builder.synced(
+          synced(
               s, 1, report(t0.plusSeconds(sync), 100, 10, drops, 0, false), t0.plusSeconds(sync));
     }
     assertThat(s.getDropped()).isEqualTo(30);
@@ -103,31 +110,26 @@ class StatusBuilderTest {
 
   @Test
   void anUnchangedSyncWithinTheHeartbeatYieldsAnEqualStatus() {
-    ConnectionPolicyStatus first =
-        builder.synced(null, 1, report(t0, 5, 0, List.of(), 0, false), t0);
+    ConnectionPolicyStatus first = synced(null, 1, report(t0, 5, 0, List.of(), 0, false), t0);
     Instant t1 = t0.plusSeconds(30);
-    ConnectionPolicyStatus second =
-        builder.synced(first, 1, report(t1, 5, 0, List.of(), 0, false), t1);
+    ConnectionPolicyStatus second = synced(first, 1, report(t1, 5, 0, List.of(), 0, false), t1);
     assertThat(second).isEqualTo(first);
 
     Instant late = t0.plus(Duration.ofMinutes(6));
-    ConnectionPolicyStatus third =
-        builder.synced(first, 1, report(late, 5, 0, List.of(), 0, false), late);
+    ConnectionPolicyStatus third = synced(first, 1, report(late, 5, 0, List.of(), 0, false), late);
     assertThat(third.getLastSyncTime()).isEqualTo("2026-11-26T10:06:00Z");
 
-    ConnectionPolicyStatus changed =
-        builder.synced(first, 1, report(t1, 6, 0, List.of(), 0, false), t1);
+    ConnectionPolicyStatus changed = synced(first, 1, report(t1, 6, 0, List.of(), 0, false), t1);
     assertThat(changed.getLastSyncTime()).isEqualTo("2026-11-26T10:00:30Z");
   }
 
   @Test
   void failureKeepsWhatWasKnownAndMarksEnforcedUnknown() {
-    ConnectionPolicyStatus ok =
-        builder.synced(null, 1, report(t0, 5, 1, List.of(drop(1)), 0, false), t0);
+    ConnectionPolicyStatus ok = synced(null, 1, report(t0, 5, 1, List.of(drop(1)), 0, false), t0);
     Instant t1 = t0.plusSeconds(30);
 
     ConnectionPolicyStatus failed =
-        builder.failed(ok, 2, StatusBuilder.Failure.BeebotteUnavailable, "HTTP 503", t1);
+        builder.failed(ok, 2, Reason.BeebotteUnavailable, "HTTP 503", ledger.snapshot(), t1);
 
     assertThat(failed.getConnected()).isEqualTo(5);
     assertThat(failed.getDropped()).isEqualTo(1);
@@ -145,21 +147,59 @@ class StatusBuilderTest {
             builder.failed(
                 failed,
                 2,
-                StatusBuilder.Failure.BeebotteUnavailable,
+                Reason.BeebotteUnavailable,
                 "HTTP 503",
+                ledger.snapshot(),
                 t1.plusSeconds(30)))
         .as("the same failure again changes nothing")
         .isEqualTo(failed);
   }
 
   @Test
+  void countsComeFromTheLedgerNeverFromTheOldStatus() {
+    ConnectionPolicyStatus ok =
+        synced(null, 1, report(t0, 5, 2, List.of(drop(1), drop(2)), 0, false), t0);
+    assertThat(ok.getDropped()).isEqualTo(2);
+    // A stale cached copy (from before those drops) is the base of the next status: the counts
+    // still come out right, not 0 + this pass.
+    ConnectionPolicyStatus stale = new ConnectionPolicyStatus();
+    stale.setDropped(0L);
+    ConnectionPolicyStatus next =
+        synced(
+            stale,
+            1,
+            report(t0.plusSeconds(30), 5, 1, List.of(drop(3)), 0, false),
+            t0.plusSeconds(30));
+    assertThat(next.getDropped()).isEqualTo(3);
+    assertThat(next.getRecentDrops())
+        .extracting(DropRecord::getUserid)
+        .containsExactly("uid-1", "uid-2", "uid-3");
+
+    // A stored count above the ledger's (another replica's last write) is kept, never lowered.
+    ConnectionPolicyStatus higher = new ConnectionPolicyStatus();
+    higher.setDropped(40L);
+    assertThat(builder.progress(higher, ledger.snapshot()).getDropped()).isEqualTo(40);
+    ledger.atLeast(higher);
+    assertThat(ledger.snapshot().dropped()).isEqualTo(40);
+  }
+
+  @Test
+  void unreadableListingElementsAreNotedInReady() {
+    PassOutcome outcome =
+        new PassOutcome(1, t0, t0, 5, 0, List.of(), List.of(), 0, null, false, 2, null, null);
+    assertThat(condition(synced(null, 1, outcome, t0), "Ready").getMessage())
+        .isEqualTo(
+            "5 connections, 0 denied, 0 dropped; 2 unreadable elements of the listing were skipped");
+  }
+
+  @Test
   void dryRunAndSuspendHaveTheirOwnReasons() {
-    ConnectionPolicyStatus dry = builder.synced(null, 1, report(t0, 5, 2, List.of(), 0, true), t0);
+    ConnectionPolicyStatus dry = synced(null, 1, report(t0, 5, 2, List.of(), 0, true), t0);
     assertThat(condition(dry, "Enforced").getReason()).isEqualTo("DryRun");
     assertThat(condition(dry, "Ready").getMessage())
         .isEqualTo("5 connections, 2 denied, 2 would be dropped (dry run)");
 
-    ConnectionPolicyStatus suspended = builder.suspended(dry, 2, t0);
+    ConnectionPolicyStatus suspended = builder.suspended(dry, 2, ledger.snapshot(), t0);
     assertThat(condition(suspended, "Ready").getReason()).isEqualTo("Suspended");
     assertThat(condition(suspended, "Enforced").getReason()).isEqualTo("Suspended");
     assertThat(new ArrayList<>(suspended.getConditions())).hasSize(2);

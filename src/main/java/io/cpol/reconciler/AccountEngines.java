@@ -1,0 +1,293 @@
+package io.cpol.reconciler;
+
+import io.cpol.policy.ConnectionPolicy;
+import io.cpol.policy.ConnectionPolicyStatus;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every {@link AccountEngine} of the operator, and what outlives them: each policy's {@link
+ * PolicyLedger} (its counts) and latest {@link PassOutcome}. Routes a registration to the engine of
+ * its credential lane, moves it when its credentials or endpoint change, merges engines whose
+ * listings show the same owner, and owns the threads engines run on.
+ */
+final class AccountEngines implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AccountEngines.class);
+
+  private final BeebotteClientFactory clients;
+  private final Clock clock;
+  private final OperatorMetrics metrics;
+  private final PolicyEvents events;
+  private final EngineSettings settings;
+  private final ScheduledExecutorService timer;
+  private final ExecutorService passes;
+  private final ExecutorService calls;
+
+  private volatile PolicyDirectory directory;
+  private volatile Consumer<PolicyRef> trigger = ref -> {};
+
+  // Guarded by this.
+  private final Map<AccountKey, AccountEngine> byLane = new HashMap<>();
+  private final Map<String, AccountEngine> byUid = new HashMap<>();
+
+  private final Map<String, PolicyLedger> ledgers = new ConcurrentHashMap<>();
+  private final Map<String, PassOutcome> outcomes = new ConcurrentHashMap<>();
+  private final Map<String, Long> progressShown = new ConcurrentHashMap<>();
+
+  AccountEngines(
+      BeebotteClientFactory clients,
+      Clock clock,
+      OperatorMetrics metrics,
+      PolicyEvents events,
+      EngineSettings settings) {
+    this.clients = clients;
+    this.clock = clock;
+    this.metrics = metrics;
+    this.events = events;
+    this.settings = settings;
+    ScheduledThreadPoolExecutor scheduler =
+        new ScheduledThreadPoolExecutor(1, daemons("beebotte-engine-timer"));
+    scheduler.setRemoveOnCancelPolicy(true);
+    this.timer = scheduler;
+    this.passes = Executors.newCachedThreadPool(daemons("beebotte-pass"));
+    this.calls = Executors.newCachedThreadPool(daemons("beebotte-call"));
+  }
+
+  /** Wires the live view of policies and the way to ask for a policy's reconcile. */
+  void connect(PolicyDirectory directory, Consumer<PolicyRef> trigger) {
+    this.directory = directory;
+    this.trigger = trigger;
+  }
+
+  // ---- Policies ----
+
+  /** Registers (or re-registers) a policy generation with the engine of its account. */
+  synchronized void register(PolicyRegistration registration) {
+    String uid = registration.ref().uid();
+    AccountEngine target = byLane.get(registration.lane());
+    AccountEngine.Lane lane = null;
+    if (target == null) {
+      target = new AccountEngine(this, registration.lane().endpoint());
+      lane = newLane(registration);
+      byLane.put(registration.lane(), target);
+    }
+    AccountEngine current = byUid.get(uid);
+    if (current != null && current != target) {
+      release(current, current.unregister(uid));
+    }
+    release(target, target.register(registration, lane));
+    byUid.put(uid, target);
+  }
+
+  /** Stops enforcing a policy (invalid, suspended, without credentials): its ledger stays. */
+  synchronized void unregister(PolicyRef ref) {
+    outcomes.remove(ref.uid());
+    AccountEngine engine = byUid.remove(ref.uid());
+    if (engine != null) {
+      release(engine, engine.unregister(ref.uid()));
+    }
+  }
+
+  /** Forgets everything about policies that no longer exist. */
+  void retainPolicies(Set<String> liveUids) {
+    ledgers.keySet().retainAll(liveUids);
+    outcomes.keySet().retainAll(liveUids);
+    progressShown.keySet().retainAll(liveUids);
+    List<PolicyRef> gone = new ArrayList<>();
+    synchronized (this) {
+      byUid.keySet().stream()
+          .filter(uid -> !liveUids.contains(uid))
+          .forEach(uid -> gone.add(new PolicyRef(uid, "", "")));
+    }
+    gone.forEach(this::unregister);
+  }
+
+  PolicyLedger ledger(PolicyRef ref) {
+    return ledgers.computeIfAbsent(ref.uid(), u -> PolicyLedger.seededFrom(null));
+  }
+
+  /**
+   * The policy's ledger, seeded from {@code status} the first time this process sees the policy,
+   * and never below what {@code status} says.
+   */
+  PolicyLedger ledger(PolicyRef ref, ConnectionPolicyStatus status) {
+    PolicyLedger ledger = ledgers.computeIfAbsent(ref.uid(), u -> PolicyLedger.seededFrom(status));
+    ledger.atLeast(status);
+    return ledger;
+  }
+
+  /** The latest pass outcome for this generation of the policy, if any. */
+  Optional<PassOutcome> outcome(PolicyRef ref, long generation) {
+    return Optional.ofNullable(outcomes.get(ref.uid())).filter(o -> o.generation() == generation);
+  }
+
+  // ---- What engines report ----
+
+  /** A pass produced an outcome for a policy that still exists: record it, tell the user. */
+  void published(ConnectionPolicy live, PolicyRegistration registration, PassOutcome outcome) {
+    outcomes.put(registration.ref().uid(), outcome);
+    if (!outcome.drops().isEmpty()) {
+      String summary = DropSummary.describe(outcome.drops());
+      log.info("policy {} dropped {}", registration.ref(), summary);
+      events.normal(live, "Dropped", "Dropped " + summary);
+    }
+    progressShown.put(registration.ref().uid(), ledger(registration.ref()).snapshot().version());
+    trigger.accept(registration.ref());
+  }
+
+  /** A long pass made drops for a policy: have them written to status now. */
+  void progress(PolicyRef ref) {
+    long version = ledger(ref).snapshot().version();
+    Long shown = progressShown.put(ref.uid(), version);
+    if (shown == null || shown != version) {
+      trigger.accept(ref);
+    }
+  }
+
+  /** An engine finished a pass: retire it if it is empty, merge it if its owner is shared. */
+  synchronized void passFinished(AccountEngine engine, boolean empty) {
+    if (empty) {
+      retire(engine);
+      return;
+    }
+    String owner = engine.owner();
+    if (owner == null) {
+      return;
+    }
+    AccountEngine other =
+        distinctEngines().stream()
+            .filter(e -> e != engine)
+            .filter(e -> e.endpoint().equals(engine.endpoint()) && owner.equals(e.owner()))
+            .findFirst()
+            .orElse(null);
+    if (other == null) {
+      return;
+    }
+    AccountEngine.Handover handover = engine.retireForMerge();
+    if (handover == null) {
+      return;
+    }
+    log.info(
+        "account {}: credentials of {} policies list the same owner; one listing for all",
+        other,
+        handover.policies().size());
+    handover.lanes().forEach(lane -> byLane.put(lane.key(), other));
+    handover.policies().forEach(ref -> byUid.put(ref.uid(), other));
+    other.adopt(handover);
+  }
+
+  /** A merged engine's listing credentials stopped working: its other lanes go their own way. */
+  synchronized void split(AccountEngine engine) {
+    for (AccountEngine.Handover handover : engine.splitOffOtherLanes()) {
+      AccountEngine alone = new AccountEngine(this, engine.endpoint());
+      handover.lanes().forEach(lane -> byLane.put(lane.key(), alone));
+      handover.policies().forEach(ref -> byUid.put(ref.uid(), alone));
+      alone.adopt(handover);
+    }
+  }
+
+  private void retire(AccountEngine engine) {
+    if (!engine.isEmpty()) {
+      return;
+    }
+    byLane.values().removeIf(e -> e == engine);
+    byUid.values().removeIf(e -> e == engine);
+    engine.close();
+  }
+
+  private void release(AccountEngine engine, List<AccountEngine.Lane> unused) {
+    for (AccountEngine.Lane lane : unused) {
+      byLane.remove(lane.key());
+      lane.close();
+    }
+    if (engine.isEmpty() && !engine.running()) {
+      retire(engine);
+    }
+  }
+
+  private List<AccountEngine> distinctEngines() {
+    Map<AccountEngine, Boolean> seen = new IdentityHashMap<>();
+    byLane.values().forEach(e -> seen.put(e, true));
+    return new ArrayList<>(seen.keySet());
+  }
+
+  private AccountEngine.Lane newLane(PolicyRegistration registration) {
+    String endpoint = registration.lane().endpoint();
+    return new AccountEngine.Lane(
+        registration.lane(),
+        registration.credentials(),
+        clients.create(endpoint, registration.credentials(), true),
+        clients.create(endpoint, registration.credentials(), false));
+  }
+
+  // ---- For engines ----
+
+  Clock clock() {
+    return clock;
+  }
+
+  EngineSettings settings() {
+    return settings;
+  }
+
+  OperatorMetrics metrics() {
+    return metrics;
+  }
+
+  PolicyDirectory directory() {
+    return directory;
+  }
+
+  ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+    return timer.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+  }
+
+  void runPass(Runnable pass) {
+    passes.execute(pass);
+  }
+
+  void runCall(Runnable call) {
+    calls.execute(call);
+  }
+
+  @Override
+  public void close() {
+    List<AccountEngine> all;
+    synchronized (this) {
+      all = distinctEngines();
+      byLane.clear();
+      byUid.clear();
+    }
+    all.forEach(AccountEngine::close);
+    timer.shutdownNow();
+    passes.shutdownNow();
+    calls.shutdownNow();
+  }
+
+  private static ThreadFactory daemons(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,61 @@
+package io.cpol.reconciler;
+
+import io.cpol.beebotte.BeebotteException;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * One back-off for everything the operator sends to one Beebotte account: when a call is answered
+ * 429 or fails transiently (5xx, timeout, reset), the account pauses — for the server's Retry-After
+ * when it gave one, else for an exponential delay — and no listing, drop or watch call starts until
+ * then. Waiting is done by scheduling, never by sleeping in a worker. Thread-safe.
+ */
+final class AccountThrottle {
+  private static final Duration FIRST_DELAY = Duration.ofSeconds(1);
+
+  private final Duration maxDelay;
+  private Instant pausedUntil = Instant.MIN;
+  private int consecutiveFailures;
+
+  /**
+   * @param maxDelay the longest pause of its own; a server's Retry-After may ask for more
+   */
+  AccountThrottle(Duration maxDelay) {
+    this.maxDelay = maxDelay;
+  }
+
+  /** Whether {@code e} is the account asking to slow down (so it pauses the account). */
+  static boolean slowsDown(BeebotteException e) {
+    return e.kind() == BeebotteException.Kind.RATE_LIMITED
+        || e.kind() == BeebotteException.Kind.TRANSIENT;
+  }
+
+  /** Pauses the account after {@code e}; returns until when. */
+  synchronized Instant failed(BeebotteException e, Instant now) {
+    consecutiveFailures++;
+    Duration delay = e.retryAfter() != null ? e.retryAfter() : backoff(consecutiveFailures);
+    Instant until = now.plus(delay);
+    if (until.isAfter(pausedUntil)) {
+      pausedUntil = until;
+    }
+    return pausedUntil;
+  }
+
+  synchronized void succeeded() {
+    consecutiveFailures = 0;
+  }
+
+  synchronized boolean paused(Instant now) {
+    return now.isBefore(pausedUntil);
+  }
+
+  synchronized Instant pausedUntil() {
+    return pausedUntil;
+  }
+
+  /** 1 s, 2 s, 4 s, ... up to the cap. */
+  private Duration backoff(int failures) {
+    Duration delay = FIRST_DELAY.multipliedBy(1L << Math.min(failures - 1, 20));
+    return delay.compareTo(maxDelay) > 0 ? maxDelay : delay;
+  }
+}

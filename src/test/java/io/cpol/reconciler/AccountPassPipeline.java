@@ -1,0 +1,127 @@
+package io.cpol.reconciler;
+
+import io.cpol.beebotte.Connection;
+import io.cpol.beebotte.Credentials;
+import io.cpol.enforce.AccountEvaluation;
+import io.cpol.enforce.AccountPolicies;
+import io.cpol.enforce.CompiledPolicy;
+import io.cpol.enforce.DropPlan;
+import io.cpol.enforce.DropPlanner;
+import io.cpol.enforce.InvalidSpecException;
+import io.cpol.enforce.PlannedDrop;
+import io.cpol.policy.ConnectionPolicySpec;
+import io.cpol.policy.ConnectionPolicyStatus;
+import io.cpol.reconciler.AccountEngine.CallResult;
+import io.cpol.reconciler.AccountEngine.CallStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One account pass after listing, without I/O, split into the steps {@link AccountEngine} runs:
+ * evaluate every policy at once, plan the joint drops, reduce each policy's outcome and build its
+ * status. Drop calls are taken as made and answered 2xx. For benchmarks and tests of the pass's
+ * cost and results; steady state: each status builds on the previous one, as the operator does.
+ */
+public final class AccountPassPipeline {
+  /** The operator's default --status-heartbeat. */
+  public static final Duration HEARTBEAT = Duration.ofMinutes(5);
+
+  private static final Credentials CREDENTIALS = new Credentials.Keys("bench", "bench-secret");
+
+  private final List<PolicyRegistration> registrations = new ArrayList<>();
+  private final AccountPolicies policies;
+  private final StatusBuilder statusBuilder = new StatusBuilder(HEARTBEAT);
+  private final List<PolicyLedger> ledgers = new ArrayList<>();
+  private final ConnectionPolicyStatus[] previous;
+
+  public AccountPassPipeline(List<ConnectionPolicySpec> specs) {
+    List<CompiledPolicy> compiled = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      CompiledPolicy rules;
+      try {
+        rules = CompiledPolicy.compile(specs.get(i));
+      } catch (InvalidSpecException e) {
+        throw new IllegalArgumentException("a generated rule set is invalid: " + e.getMessage(), e);
+      }
+      compiled.add(rules);
+      registrations.add(
+          new PolicyRegistration(
+              new PolicyRef("uid-" + i, "bench", String.format("policy-%03d", i)),
+              1,
+              rules,
+              CREDENTIALS,
+              AccountKey.of("http://bench", CREDENTIALS)));
+      ledgers.add(PolicyLedger.seededFrom(null));
+    }
+    this.policies = new AccountPolicies(compiled);
+    this.previous = new ConnectionPolicyStatus[specs.size()];
+  }
+
+  public int policyCount() {
+    return registrations.size();
+  }
+
+  public CompiledPolicy policy(int index) {
+    return policies.policy(index);
+  }
+
+  /** Step 1: every policy's verdict on every connection, in one walk. */
+  public AccountEvaluation evaluate(List<Connection> listing) {
+    return policies.evaluate(listing, Instant.now());
+  }
+
+  /** Step 2: the joint drop calls of the enforcing policies, within their budgets. */
+  public DropPlan plan(AccountEvaluation evaluation) {
+    return plan(evaluation, Integer.MIN_VALUE);
+  }
+
+  /** Step 2 with every policy's budget replaced (MIN_VALUE: each policy's own). */
+  public DropPlan plan(AccountEvaluation evaluation, int budget) {
+    List<DropPlanner.Participant> participants = new ArrayList<>();
+    for (int p = 0; p < registrations.size(); p++) {
+      PolicyRegistration r = registrations.get(p);
+      if (!r.dryRun()) {
+        participants.add(
+            new DropPlanner.Participant(
+                p, budget == Integer.MIN_VALUE ? r.rules().maxDropsPerSync() : budget));
+      }
+    }
+    return DropPlanner.plan(evaluation, participants, Instant.now());
+  }
+
+  /** Steps 3 and 4: each policy's outcome and status, as if every planned call succeeded. */
+  public List<ConnectionPolicyStatus> record(
+      List<Connection> listing, AccountEvaluation evaluation, DropPlan plan) {
+    Set<Connection> closed = Collections.newSetFromMap(new IdentityHashMap<>());
+    CallResult[] results = new CallResult[plan.calls().size()];
+    Instant now = Instant.now();
+    for (int k = 0; k < results.length; k++) {
+      PlannedDrop call = plan.calls().get(k);
+      results[k] = new CallResult(CallStatus.DROPPED, null, null);
+      closed.addAll(call.closes());
+      ledgers.get(call.policy()).recordDrops(PassOutcomes.dropRecords(call, results[k], now));
+    }
+    int limit = registrations.stream().mapToInt(r -> r.rules().connectionsLimit()).max().orElse(0);
+    PassOutcomes.Inputs inputs =
+        new PassOutcomes.Inputs(
+            evaluation, plan, closed, results, SessionReports.head(listing, limit), now, 0);
+    List<ConnectionPolicyStatus> statuses = new ArrayList<>(registrations.size());
+    for (int p = 0; p < registrations.size(); p++) {
+      PassOutcome outcome = PassOutcomes.of(inputs, p, registrations.get(p), now);
+      previous[p] = statusBuilder.synced(previous[p], 1, outcome, ledgers.get(p).snapshot(), now);
+      statuses.add(previous[p]);
+    }
+    return statuses;
+  }
+
+  /** Everything after listing, for every policy of the account. */
+  public List<ConnectionPolicyStatus> fullPass(List<Connection> listing) {
+    AccountEvaluation evaluation = evaluate(listing);
+    return record(listing, evaluation, plan(evaluation));
+  }
+}
