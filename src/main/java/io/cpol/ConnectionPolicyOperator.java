@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -52,6 +54,13 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     OperatorMetrics metrics = new OperatorMetrics(registry);
+    // For "no leader" alerts: per Lease, exactly one replica should report 1.
+    Gauge.builder("beebotte.operator.leader", () -> isReconciling() ? 1 : 0)
+        .description(
+            "1 while this replica reconciles (the leader, or any replica without leader"
+                + " election), 0 while it stands by")
+        .tags(config.leaderElection() ? Tags.of("lease", config.leaseName()) : Tags.empty())
+        .register(registry);
     BeebotteClientFactory factory =
         clients != null
             ? clients
@@ -121,13 +130,17 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
           if (!config.watchNamespaces().isEmpty()) {
             o.settingNamespaces(config.watchNamespaces());
           }
+          if (config.watchLabelSelector() != null) {
+            o.withLabelSelector(config.watchLabelSelector().expression());
+          }
         });
     operations =
         new OperationsServer(config.httpPort(), () -> !stopped.get(), this::isReady, registry);
     operator.start();
     log.info(
-        "operator started: namespaces={}, http port {}, leader election {}",
+        "operator started: namespaces={}, label selector {}, http port {}, leader election {}",
         config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces(),
+        config.watchLabelSelector() == null ? "none" : config.watchLabelSelector(),
         operations.port(),
         config.leaderElection() ? "on (lease " + config.leaseName() + ")" : "off");
   }
@@ -152,6 +165,10 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
       return true;
     }
     return operator.getRuntimeInfo().allEventSourcesAreHealthy();
+  }
+
+  private boolean isReconciling() {
+    return !stopped.get() && (!config.leaderElection() || leader.get());
   }
 
   public int httpPort() {

@@ -12,9 +12,11 @@ import java.util.Set;
  * HTTP_PORT}) over defaults. Every setting is listed in the README.
  *
  * @param watchNamespaces namespaces to watch; empty means all
+ * @param watchLabelSelector the shard: only policies with matching labels; null means all
  * @param httpPort port of /healthz, /readyz and /metrics; 0 picks a free one
  * @param leaderElection whether replicas elect a leader on a Lease
- * @param leaseName the Lease's name
+ * @param leaseName the Lease's name; with a watch label selector, the configured name with the
+ *     shard's suffix ({@link WatchLabelSelector#leaseName})
  * @param leaseNamespace the Lease's namespace; null means the operator's own
  * @param identity this replica's name in the Lease
  * @param logFormat text or json
@@ -28,6 +30,7 @@ import java.util.Set;
  */
 public record OperatorConfig(
     Set<String> watchNamespaces,
+    WatchLabelSelector watchLabelSelector,
     int httpPort,
     boolean leaderElection,
     String leaseName,
@@ -73,11 +76,15 @@ public record OperatorConfig(
         .map(String::trim)
         .filter(s -> !s.isEmpty())
         .forEach(namespaces::add);
+    WatchLabelSelector shard = WatchLabelSelector.parse(settings.get("WATCH_LABEL_SELECTOR"));
+    String leaseName =
+        settings.getOrDefault("LEADER_ELECTION_LEASE_NAME", "beebotte-connection-operator");
     return new OperatorConfig(
         namespaces,
+        shard,
         integer(settings, "HTTP_PORT", 8080),
         bool(settings, "LEADER_ELECTION", false),
-        settings.getOrDefault("LEADER_ELECTION_LEASE_NAME", "beebotte-connection-operator"),
+        shard == null ? leaseName : shard.leaseName(leaseName),
         blankToNull(settings.get("LEADER_ELECTION_NAMESPACE")),
         settings.getOrDefault("POD_NAME", hostname()),
         settings.getOrDefault("LOG_FORMAT", "text"),

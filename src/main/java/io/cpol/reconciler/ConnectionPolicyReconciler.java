@@ -159,6 +159,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
           statusBuilder.failed(
               old, generation, Reason.InvalidSpec, e.getMessage(), ledger.snapshot(), now));
     }
+    metrics.policyInterval(ref.namespace(), ref.name(), rules.interval());
     if (rules.suspend()) {
       engines.unregister(ref);
       return record(policy, statusBuilder.suspended(old, generation, ledger.snapshot(), now));

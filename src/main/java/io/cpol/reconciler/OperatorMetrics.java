@@ -40,7 +40,7 @@ public final class OperatorMetrics {
         .record(duration);
   }
 
-  /** A listing request: fetched, shared (reused another policy's), failed or failed_shared. */
+  /** An account listing: fetched, reused (a pass for just-applied policies) or failed. */
   void listing(String result) {
     Counter.builder("beebotte.listings")
         .description("Connection listings asked for, by whether they hit Beebotte or were shared")
@@ -75,6 +75,13 @@ public final class OperatorMetrics {
     gauges.denied = denied;
     gauges.dropped = droppedTotal;
     gauges.lastSync = epochSecond;
+  }
+
+  /** The policy's interval, so alerts can tell a stale sync from a long interval. */
+  void policyInterval(String namespace, String name, Duration interval) {
+    policies.computeIfAbsent(namespace + "/" + name, k -> new PolicyGauges(namespace, name))
+            .interval =
+        interval.toMillis() / 1000.0;
   }
 
   /**
@@ -136,6 +143,7 @@ public final class OperatorMetrics {
     volatile double denied;
     volatile double dropped;
     volatile double lastSync;
+    volatile double interval;
     final List<Meter> meters;
     final Map<String, Meter> conditions = new ConcurrentHashMap<>();
 
@@ -153,6 +161,11 @@ public final class OperatorMetrics {
                   .register(registry),
               FunctionCounter.builder("beebotte.policy.dropped", this, g -> g.dropped)
                   .description("Connections the policy has dropped since it was created")
+                  .tags(tags)
+                  .register(registry),
+              Gauge.builder("beebotte.policy.interval", this, g -> g.interval)
+                  .description("The policy's spec.interval")
+                  .baseUnit("seconds")
                   .tags(tags)
                   .register(registry),
               Gauge.builder("beebotte.policy.last.successful.sync", this, g -> g.lastSync)

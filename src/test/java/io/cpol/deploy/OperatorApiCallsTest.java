@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every Kubernetes API call the operator really makes, recorded by the API server while it runs
- * through its behaviours, is granted by the RBAC in deploy/ — and every grant is used.
+ * through its behaviours, is granted by the RBAC in deploy/ and in the Helm chart — and every grant
+ * is used.
  */
 class OperatorApiCallsTest {
   /**
@@ -62,7 +63,6 @@ class OperatorApiCallsTest {
                           .orElse("")
                           .startsWith(OperatorHarness.OPERATOR_USER_AGENT))
               .toList();
-      DeployManifests manifests = DeployManifests.read();
       Map<ApiRequest, String> requests =
           operatorCalls.stream()
               .map(
@@ -73,20 +73,28 @@ class OperatorApiCallsTest {
               .filter(e -> e.getKey().isPresent())
               .filter(e -> !GRANTED_TO_EVERY_USER.contains(e.getKey().get().resource()))
               .collect(Collectors.toMap(e -> e.getKey().get(), Map.Entry::getValue, (a, b) -> a));
-
       assertThat(requests).isNotEmpty();
-      assertThat(requests.keySet())
-          .allSatisfy(
-              r ->
-                  assertThat(manifests.operatorAllows(r))
-                      .as("RBAC grants %s (%s)", r, requests.get(r))
-                      .isTrue());
-      Set<ApiPermission> unused =
-          manifests.operatorPermissions().stream()
-              .filter(
-                  p -> requests.keySet().stream().noneMatch(r -> p.allows(r, "beebotte-system")))
-              .collect(Collectors.toSet());
-      assertThat(unused).as("granted but never used").isEmpty();
+
+      // The same calls against each way of installing: deploy/ and the Helm chart's defaults.
+      Map<String, DeployManifests> installs =
+          Map.of("deploy/", DeployManifests.read(), "the Helm chart", HelmChart.defaults());
+      installs.forEach(
+          (install, manifests) -> {
+            assertThat(requests.keySet())
+                .allSatisfy(
+                    r ->
+                        assertThat(manifests.operatorAllows(r))
+                            .as("%s grants %s (%s)", install, r, requests.get(r))
+                            .isTrue());
+            Set<ApiPermission> unused =
+                manifests.operatorPermissions().stream()
+                    .filter(
+                        p ->
+                            requests.keySet().stream()
+                                .noneMatch(r -> p.allows(r, "beebotte-system")))
+                    .collect(Collectors.toSet());
+            assertThat(unused).as("granted by %s but never used", install).isEmpty();
+          });
     }
   }
 }
