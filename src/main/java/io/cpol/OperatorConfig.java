@@ -1,5 +1,6 @@
 package io.cpol;
 
+import io.cpol.policy.SpecConstraints;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -38,14 +39,14 @@ public record OperatorConfig(
     int beebotteMaxAttempts,
     Duration beebotteRetryBudget) {
 
-  static final String DEFAULT_ENDPOINT = "https://api.beebotte.com";
+  static final String DEFAULT_ENDPOINT = SpecConstraints.DEFAULT_ENDPOINT;
 
   public OperatorConfig {
     watchNamespaces = Set.copyOf(watchNamespaces);
     if (!logFormat.equals("text") && !logFormat.equals("json")) {
       throw new IllegalArgumentException("LOG_FORMAT must be text or json, not " + logFormat);
     }
-    if (!defaultEndpoint.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
+    if (!defaultEndpoint.matches(SpecConstraints.ENDPOINT)) {
       throw new IllegalArgumentException(
           "DEFAULT_ENDPOINT is not an http(s) URL: " + defaultEndpoint);
     }
