@@ -111,7 +111,7 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private void startKubernetes() throws IOException {
-    kubernetes = EmbeddedKubernetes.start(0);
+    kubernetes = EmbeddedKubernetes.startValidating(0);
     started.add(kubernetes);
     api =
         ApiServerFrontend.start(
