@@ -38,7 +38,7 @@ class ValidationAgreementTest {
 
   /** Every case but the missing namespace, which is the API server's matter, not the spec's. */
   static Stream<Case> cases() {
-    return ValidationCases.all().stream().filter(c -> !c.field().equals("metadata.namespace"));
+    return ValidationCases.all().stream().filter(c -> !"metadata.namespace".equals(c.field()));
   }
 
   @ParameterizedTest(name = "{0}")

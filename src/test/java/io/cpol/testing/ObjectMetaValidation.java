@@ -56,7 +56,12 @@ final class ObjectMetaValidation {
       }
     }
     if (!generateName.isEmpty()) {
-      String prefix = generateName.endsWith("-") ? generateName + "a" : generateName;
+      // apimachinery's maskTrailingDash, quirk included: a final dash and the character before it
+      // stand for what the generator appends.
+      String prefix =
+          generateName.length() > 1 && generateName.endsWith("-")
+              ? generateName.substring(0, generateName.length() - 2) + "a"
+              : generateName;
       for (String problem : nameProblems(prefix, dnsLabelNames)) {
         errors.add(FieldError.invalid("metadata.generateName", text(generateName), problem));
       }
