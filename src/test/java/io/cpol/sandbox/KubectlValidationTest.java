@@ -121,6 +121,27 @@ class KubectlValidationTest {
   }
 
   @Test
+  void theReadmeExampleWorksAsItIs() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    int start =
+        readme.indexOf("```yaml\n", readme.indexOf("which works as it is against `bin/sandbox`"));
+    String example = readme.substring(start + 8, readme.indexOf("```", start + 8));
+    Path file = Files.writeString(dir.resolve("readme-example.yaml"), example);
+
+    Kubectl.Run run = kubectl.run("apply", "-f", file.toString());
+
+    assertThat(run.all()).contains("connectionpolicy.beebotte.io/revoke-contractors created");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              Condition ready = Sandbox.condition(policy("revoke-contractors"), "Ready");
+              assertThat(ready).isNotNull();
+              assertThat(ready.getStatus()).as(ready.getMessage()).isEqualTo("True");
+            });
+  }
+
+  @Test
   void authCanIAndWhoAmIAnswerForTheSingleUser() throws Exception {
     Kubectl.Run canI = kubectl.run("auth", "can-i", "create", "connectionpolicies");
     Kubectl.Run list = kubectl.run("auth", "can-i", "--list");
