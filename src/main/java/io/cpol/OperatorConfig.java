@@ -1,5 +1,6 @@
 package io.cpol;
 
+import io.cpol.policy.SpecConstraints;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -43,7 +44,7 @@ public record OperatorConfig(
     Duration beebotteRetryBudget,
     int dropConcurrency) {
 
-  static final String DEFAULT_ENDPOINT = "https://api.beebotte.com";
+  static final String DEFAULT_ENDPOINT = SpecConstraints.DEFAULT_ENDPOINT;
 
   public OperatorConfig {
     watchNamespaces = Set.copyOf(watchNamespaces);
@@ -54,7 +55,7 @@ public record OperatorConfig(
       throw new IllegalArgumentException(
           "DROP_CONCURRENCY must be between 1 and 64, not " + dropConcurrency);
     }
-    if (!defaultEndpoint.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
+    if (!defaultEndpoint.matches(SpecConstraints.ENDPOINT)) {
       throw new IllegalArgumentException(
           "DEFAULT_ENDPOINT is not an http(s) URL: " + defaultEndpoint);
     }

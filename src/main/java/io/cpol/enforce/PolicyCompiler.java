@@ -7,52 +7,34 @@ import io.cpol.policy.DenyRule;
 import io.cpol.policy.Enforcement;
 import io.cpol.policy.ReportSpec;
 import io.cpol.policy.SecretReference;
-import java.net.URI;
-import java.net.URISyntaxException;
+import io.cpol.policy.SpecConstraints;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.chrono.IsoChronology;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeFormatterBuilder;
-import java.time.format.DateTimeParseException;
-import java.time.format.ResolverStyle;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Checks a spec the way the CRD schema and CEL rules would (test and mock API servers skip them),
- * and builds the compiled rules in the same pass, collecting every problem before giving up.
+ * Checks a spec against the rules the CRD schema and CEL rules enforce at apply time (all of them
+ * from {@link SpecConstraints}, so the two agree), in case it reached the operator without them (an
+ * API server of another version, a store without validation), and builds the compiled rules in the
+ * same pass, collecting every problem before giving up.
  */
 final class PolicyCompiler {
-  private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
-  private static final Duration MAX_INTERVAL = Duration.ofHours(24);
-  private static final int MAX_RULES = 100;
-  private static final int MAX_CONNECTIONS_LIMIT = 1000;
-  private static final int MAX_EXACT_VALUES = 10_000;
-  private static final int MAX_OTHER_VALUES = 1000;
-  private static final int MAX_PATTERN_LENGTH = 256;
   private static final int MAX_QUOTED_LENGTH = 80;
+  private static final Duration MIN_INTERVAL = GoDuration.parse(SpecConstraints.MIN_INTERVAL);
+  private static final Duration MAX_INTERVAL = GoDuration.parse(SpecConstraints.MAX_INTERVAL);
 
-  private static final Pattern SECRET_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$");
-  private static final Pattern ENDPOINT = Pattern.compile("^https?://[^\\s/?#]+(/[^\\s?#]*)?$");
-  private static final Pattern RFC_3339 =
-      Pattern.compile(
-          "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?"
-              + "([Zz]|[+-][0-9]{2}:[0-9]{2})$");
-  private static final DateTimeFormatter RFC_3339_PARSER =
-      new DateTimeFormatterBuilder()
-          .parseCaseInsensitive()
-          .append(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
-          .toFormatter(Locale.ROOT)
-          .withChronology(IsoChronology.INSTANCE)
-          // The default (smart) resolution would read February 30 as February 28.
-          .withResolverStyle(ResolverStyle.STRICT);
+  private static final Pattern SECRET_NAME = Pattern.compile(SpecConstraints.SECRET_NAME);
+  private static final Pattern ENDPOINT = Pattern.compile(SpecConstraints.ENDPOINT);
+  private static final Pattern CIDR = Pattern.compile(SpecConstraints.CIDR);
+  private static final Pattern RFC_3339 = Pattern.compile(SpecConstraints.RFC_3339);
+  private static final Pattern GO_DURATION = Pattern.compile(SpecConstraints.GO_DURATION);
 
   private final List<String> problems = new ArrayList<>();
 
@@ -90,7 +72,8 @@ final class PolicyCompiler {
     if (name == null || name.isEmpty()) {
       return problem("spec.credentialsRef.name", "required");
     }
-    if (name.length() > 253 || !SECRET_NAME.matcher(name).matches()) {
+    if (name.length() > SpecConstraints.MAX_SECRET_NAME_LENGTH
+        || !SECRET_NAME.matcher(name).matches()) {
       return problem(
           "spec.credentialsRef.name",
           quote(name) + " is not a valid Secret name (lowercase letters, digits, '-' and '.')");
@@ -107,17 +90,13 @@ final class PolicyCompiler {
       return problem(
           "spec.endpoint", "must not contain user info; credentials belong in the Secret");
     }
-    String notAnUrl = quote(endpoint) + " is not an http(s) URL like https://api.beebotte.com";
     if (!ENDPOINT.matcher(endpoint).matches()) {
-      return problem("spec.endpoint", notAnUrl);
-    }
-    try {
-      URI uri = new URI(endpoint);
-      if (uri.getHost() == null || uri.getPort() > 65535) {
-        return problem("spec.endpoint", notAnUrl);
-      }
-    } catch (URISyntaxException e) {
-      return problem("spec.endpoint", notAnUrl);
+      return problem(
+          "spec.endpoint",
+          quote(endpoint)
+              + " is not an http(s) URL like "
+              + SpecConstraints.DEFAULT_ENDPOINT
+              + " (host, optional port 1-65535 and path; no query or fragment)");
     }
     // One spelling per endpoint, so that policies on the same account share one listing.
     String trimmed = endpoint;
@@ -129,39 +108,51 @@ final class PolicyCompiler {
 
   private Duration interval(String interval) {
     if (interval == null) {
-      return GoDuration.parse(ConnectionPolicySpec.DEFAULT_INTERVAL);
+      return GoDuration.parse(SpecConstraints.DEFAULT_INTERVAL);
     }
     Duration parsed;
     try {
+      if (!GO_DURATION.matcher(interval).matches()) {
+        throw new IllegalArgumentException("invalid duration " + quote(interval));
+      }
       parsed = GoDuration.parse(interval);
     } catch (IllegalArgumentException e) {
       return problem("spec.interval", e.getMessage() + " (e.g. 30s, 5m, 1h30m)");
     }
     if (parsed.compareTo(MIN_INTERVAL) < 0 || parsed.compareTo(MAX_INTERVAL) > 0) {
-      return problem("spec.interval", quote(interval) + " is outside 1s..24h");
+      return problem(
+          "spec.interval", SpecConstraints.INTERVAL_OUT_OF_RANGE + ", got " + quote(interval));
     }
     return parsed;
   }
 
   private int maxDropsPerSync(Integer value) {
     if (value == null) {
-      return ConnectionPolicySpec.DEFAULT_MAX_DROPS_PER_SYNC;
+      return SpecConstraints.DEFAULT_MAX_DROPS_PER_SYNC;
     }
-    if (value < 1) {
-      problem("spec.maxDropsPerSync", "must be at least 1, got " + value);
+    if (value < SpecConstraints.MIN_DROPS_PER_SYNC) {
+      problem(
+          "spec.maxDropsPerSync",
+          "must be at least " + SpecConstraints.MIN_DROPS_PER_SYNC + ", got " + value);
     }
     return value;
   }
 
   private int connectionsLimit(ReportSpec report) {
     if (report == null || report.getConnectionsLimit() == null) {
-      return ReportSpec.DEFAULT_CONNECTIONS_LIMIT;
+      return SpecConstraints.DEFAULT_CONNECTIONS_LIMIT;
     }
     int value = report.getConnectionsLimit();
-    if (value < 0 || value > MAX_CONNECTIONS_LIMIT) {
+    if (value < SpecConstraints.MIN_CONNECTIONS_LIMIT
+        || value > SpecConstraints.MAX_CONNECTIONS_LIMIT) {
       problem(
           "spec.report.connectionsLimit",
-          "must be between 0 and " + MAX_CONNECTIONS_LIMIT + ", got " + value);
+          "must be between "
+              + SpecConstraints.MIN_CONNECTIONS_LIMIT
+              + " and "
+              + SpecConstraints.MAX_CONNECTIONS_LIMIT
+              + ", got "
+              + value);
     }
     return value;
   }
@@ -174,11 +165,11 @@ final class PolicyCompiler {
       }
       return List.of();
     }
-    if (deny && selectors.isEmpty()) {
-      problem(path, "needs at least 1 rule");
+    if (deny && selectors.size() < SpecConstraints.MIN_DENY_RULES) {
+      problem(path, "needs at least " + SpecConstraints.MIN_DENY_RULES + " rule");
     }
-    if (selectors.size() > MAX_RULES) {
-      problem(path, "at most " + MAX_RULES + " rules, got " + selectors.size());
+    if (selectors.size() > SpecConstraints.MAX_RULES) {
+      problem(path, "at most " + SpecConstraints.MAX_RULES + " rules, got " + selectors.size());
     }
     List<CompiledRule> compiled = new ArrayList<>(selectors.size());
     for (int i = 0; i < selectors.size(); i++) {
@@ -196,11 +187,14 @@ final class PolicyCompiler {
       return problem(path, "must be a rule, got null");
     }
     int problemsBefore = problems.size();
-    Set<String> userids = strings(path, "userids", selector.getUserids(), MAX_EXACT_VALUES);
+    Set<String> userids =
+        strings(path, "userids", selector.getUserids(), SpecConstraints.MAX_EXACT_VALUES);
     List<GlobPattern> patterns = patterns(path, selector.getUseridPatterns());
-    Set<String> sids = strings(path, "sids", selector.getSids(), MAX_EXACT_VALUES);
-    Set<String> usernames = strings(path, "usernames", selector.getUsernames(), MAX_OTHER_VALUES);
-    Set<String> channels = strings(path, "channels", selector.getChannels(), MAX_OTHER_VALUES);
+    Set<String> sids = strings(path, "sids", selector.getSids(), SpecConstraints.MAX_EXACT_VALUES);
+    Set<String> usernames =
+        strings(path, "usernames", selector.getUsernames(), SpecConstraints.MAX_OTHER_VALUES);
+    Set<String> channels =
+        strings(path, "channels", selector.getChannels(), SpecConstraints.MAX_OTHER_VALUES);
     List<CidrRange> cidrs = cidrs(path, selector.getClientCIDRs());
     List<String> protocols = protocols(path, selector.getProtocols());
     Instant until = null;
@@ -218,11 +212,7 @@ final class PolicyCompiler {
         && selector.getChannels() == null
         && selector.getClientCIDRs() == null
         && selector.getProtocols() == null) {
-      problem(
-          path,
-          "needs at least one matcher (userids, useridPatterns, sids, usernames, channels,"
-              + " clientCIDRs or protocols); to match every connection use"
-              + " useridPatterns: [\"*\"]");
+      problem(path, SpecConstraints.NO_MATCHER);
     }
     if (problems.size() > problemsBefore) {
       return null;
@@ -235,7 +225,7 @@ final class PolicyCompiler {
         rulePath + "." + field,
         values,
         max,
-        (value) -> value.isEmpty() ? null : value,
+        (value) -> length(value) < SpecConstraints.MIN_VALUE_LENGTH ? null : value,
         "must be a non-empty string");
   }
 
@@ -244,27 +234,33 @@ final class PolicyCompiler {
         entries(
             rulePath + ".useridPatterns",
             values,
-            MAX_OTHER_VALUES,
+            SpecConstraints.MAX_OTHER_VALUES,
             (value) ->
-                value.isEmpty() || value.codePointCount(0, value.length()) > MAX_PATTERN_LENGTH
+                length(value) < SpecConstraints.MIN_VALUE_LENGTH
+                        || length(value) > SpecConstraints.MAX_PATTERN_LENGTH
                     ? null
                     : value,
-            "must be a glob of 1 to " + MAX_PATTERN_LENGTH + " characters");
+            "must be a glob of "
+                + SpecConstraints.MIN_VALUE_LENGTH
+                + " to "
+                + SpecConstraints.MAX_PATTERN_LENGTH
+                + " characters");
     return texts == null ? null : texts.stream().map(GlobPattern::new).toList();
   }
 
   private List<CidrRange> cidrs(String rulePath, List<String> values) {
     String path = rulePath + ".clientCIDRs";
-    if (values == null || !checkSize(path, values, MAX_OTHER_VALUES)) {
+    if (values == null || !checkSize(path, values, SpecConstraints.MAX_OTHER_VALUES)) {
       return null;
     }
     List<CidrRange> ranges = new ArrayList<>(values.size());
     for (int i = 0; i < values.size(); i++) {
-      CidrRange range = CidrRange.parse(values.get(i));
+      String text = values.get(i);
+      CidrRange range = text != null && CIDR.matcher(text).matches() ? CidrRange.parse(text) : null;
       if (range == null) {
         problem(
             path + "[" + i + "]",
-            quote(values.get(i))
+            (text == null ? "null" : quote(text))
                 + " is not a CIDR (expected address/prefix-length, e.g. 203.0.113.0/24 or"
                 + " 2001:db8::/32)");
       } else {
@@ -276,7 +272,7 @@ final class PolicyCompiler {
 
   private List<String> protocols(String rulePath, List<Protocol> values) {
     String path = rulePath + ".protocols";
-    if (values == null || !checkSize(path, values, Protocol.values().length)) {
+    if (values == null || !checkSize(path, values, SpecConstraints.MAX_PROTOCOLS)) {
       return null;
     }
     List<String> wireNames = new ArrayList<>();
@@ -290,17 +286,53 @@ final class PolicyCompiler {
     return wireNames;
   }
 
+  /**
+   * The instant, or null after recording the problem. The pattern guarantees the layout ({@code
+   * yyyy-MM-dd'T'HH:mm:ss[.fraction](Z|+hh:mm)}) and a real calendar date; offsets up to ±23:59 are
+   * RFC 3339's, beyond what {@link ZoneOffset} accepts, so they are applied by hand.
+   */
   private Instant until(String path, String value) {
-    String notATimestamp =
-        quote(value) + " is not an RFC 3339 timestamp (e.g. 2026-12-31T00:00:00Z)";
     if (!RFC_3339.matcher(value).matches()) {
-      return problem(path, notATimestamp);
+      return problem(
+          path, quote(value) + " is not an RFC 3339 timestamp (e.g. 2026-12-31T00:00:00Z)");
     }
-    try {
-      return OffsetDateTime.parse(value, RFC_3339_PARSER).toInstant();
-    } catch (DateTimeParseException e) {
-      return problem(path, notATimestamp);
+    LocalDateTime local =
+        LocalDateTime.of(
+            digits(value, 0, 4),
+            digits(value, 5, 7),
+            digits(value, 8, 10),
+            digits(value, 11, 13),
+            digits(value, 14, 16),
+            digits(value, 17, 19));
+    int zone = 19;
+    int nanos = 0;
+    if (value.charAt(zone) == '.') {
+      int end = zone + 1;
+      while (Character.isDigit(value.charAt(end))) {
+        end++;
+      }
+      String fraction = (value.substring(zone + 1, end) + "00000000").substring(0, 9);
+      nanos = Integer.parseInt(fraction);
+      zone = end;
     }
+    long offsetSeconds = 0;
+    if (value.charAt(zone) == '+' || value.charAt(zone) == '-') {
+      int sign = value.charAt(zone) == '-' ? -1 : 1;
+      offsetSeconds =
+          sign
+              * (digits(value, zone + 1, zone + 3) * 3600L
+                  + digits(value, zone + 4, zone + 6) * 60L);
+    }
+    return Instant.ofEpochSecond(local.toEpochSecond(ZoneOffset.UTC) - offsetSeconds, nanos);
+  }
+
+  private static int digits(String value, int from, int to) {
+    return Integer.parseInt(value, from, to, 10);
+  }
+
+  /** Length in characters (code points), as Kubernetes counts minLength and maxLength. */
+  private static int length(String value) {
+    return value.codePointCount(0, value.length());
   }
 
   /**

@@ -13,26 +13,33 @@ import java.util.List;
 /** What a ConnectionPolicy asks for: which connections to keep off one Beebotte account. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ConnectionPolicySpec {
-  public static final String DEFAULT_ENDPOINT = "https://api.beebotte.com";
-  public static final String DEFAULT_INTERVAL = "30s";
-  public static final int DEFAULT_MAX_DROPS_PER_SYNC = 100;
+  public static final String DEFAULT_ENDPOINT = SpecConstraints.DEFAULT_ENDPOINT;
+  public static final String DEFAULT_INTERVAL = SpecConstraints.DEFAULT_INTERVAL;
+  public static final int DEFAULT_MAX_DROPS_PER_SYNC = SpecConstraints.DEFAULT_MAX_DROPS_PER_SYNC;
 
   @Required
   @JsonPropertyDescription("The Secret, in this namespace, with the Beebotte account credentials.")
   private SecretReference credentialsRef;
 
-  @Pattern("^https?://[^\\s/?#]+(/[^\\s?#]*)?$")
+  @Pattern(SpecConstraints.ENDPOINT)
   @JsonPropertyDescription(
-      "Base URL of the Beebotte API. When absent, the operator's default endpoint applies"
-          + " (https://api.beebotte.com unless the operator is configured otherwise).")
+      "Base URL of the Beebotte API (http or https, host, optional port and path; no user info,"
+          + " query or fragment). When absent, the operator's default endpoint applies ("
+          + SpecConstraints.DEFAULT_ENDPOINT
+          + " unless the operator is configured otherwise).")
   private String endpoint;
 
-  @Pattern("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
+  @Pattern(SpecConstraints.GO_DURATION)
   @ValidationRule(
-      value = "duration(self) >= duration('1s') && duration(self) <= duration('24h')",
-      message = "interval must be between 1s and 24h")
-  @Default(DEFAULT_INTERVAL)
-  @JsonPropertyDescription("How often to re-list the account's connections (Go duration, 1s..24h).")
+      value = SpecConstraints.INTERVAL_IN_RANGE,
+      message = SpecConstraints.INTERVAL_OUT_OF_RANGE)
+  @Default(SpecConstraints.DEFAULT_INTERVAL)
+  @JsonPropertyDescription(
+      "How often to re-list the account's connections (Go duration, "
+          + SpecConstraints.MIN_INTERVAL
+          + ".."
+          + SpecConstraints.MAX_INTERVAL
+          + ").")
   private String interval;
 
   @Default("Enforce")
@@ -44,18 +51,18 @@ public class ConnectionPolicySpec {
   @JsonPropertyDescription("When true, the operator neither lists nor drops anything.")
   private Boolean suspend;
 
-  @Min(1)
-  @Default("100")
+  @Min(SpecConstraints.MIN_DROPS_PER_SYNC)
+  @Default("" + SpecConstraints.DEFAULT_MAX_DROPS_PER_SYNC)
   @JsonPropertyDescription(
       "At most this many connections are dropped per sync; the rest wait for the next sync.")
   private Integer maxDropsPerSync;
 
   @Required
-  @Size(min = 1, max = 100)
+  @Size(min = SpecConstraints.MIN_DENY_RULES, max = SpecConstraints.MAX_RULES)
   @JsonPropertyDescription("Rules; a connection matching any rule is denied (unless allowed).")
   private List<DenyRule> deny;
 
-  @Size(max = 100)
+  @Size(max = SpecConstraints.MAX_RULES)
   @JsonPropertyDescription("Exceptions; a connection matching any of these is never dropped.")
   private List<ConnectionSelector> allow;
 

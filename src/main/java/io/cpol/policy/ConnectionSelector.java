@@ -13,46 +13,38 @@ import java.util.List;
  * entry may match (OR). At least one field must be given.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = ConnectionSelector.HAS_MATCHER, message = ConnectionSelector.NO_MATCHER)
+@ValidationRule(value = SpecConstraints.HAS_MATCHER, message = SpecConstraints.NO_MATCHER)
 public class ConnectionSelector {
-  static final String HAS_MATCHER =
-      "has(self.userids) || has(self.useridPatterns) || has(self.sids) || has(self.usernames)"
-          + " || has(self.channels) || has(self.clientCIDRs) || has(self.protocols)";
-  static final String NO_MATCHER =
-      "a rule needs at least one matcher (userids, useridPatterns, sids, usernames, channels,"
-          + " clientCIDRs or protocols); to match every connection say useridPatterns: [\"*\"]";
-
-  @Size(min = 1, max = 10000)
+  @Size(min = 1, max = SpecConstraints.MAX_EXACT_VALUES)
   @JsonPropertyDescription("Exact userids.")
-  private List<String> userids;
+  private List<@Size(min = SpecConstraints.MIN_VALUE_LENGTH) String> userids;
 
-  @Size(min = 1, max = 1000)
+  @Size(min = 1, max = SpecConstraints.MAX_OTHER_VALUES)
   @JsonPropertyDescription("Userid globs: * matches any run of characters, ? exactly one.")
-  private List<@Pattern("^.{1,256}$") String> useridPatterns;
-
-  @Size(min = 1, max = 10000)
-  @JsonPropertyDescription("Session ids; only these sessions match.")
-  private List<String> sids;
-
-  @Size(min = 1, max = 1000)
-  @JsonPropertyDescription("Usernames given at connect time (userinfo.username, Socket.IO).")
-  private List<String> usernames;
-
-  @Size(min = 1, max = 1000)
-  @JsonPropertyDescription("Channels the connection is subscribed to (Socket.IO subscriptions).")
-  private List<String> channels;
-
-  @Size(min = 1, max = 1000)
-  @JsonPropertyDescription(
-      "Client address ranges in CIDR notation (IPv4 or IPv6); IPv4-mapped IPv6 client addresses"
-          + " match IPv4 ranges.")
   private List<
-          @Pattern(
-              "^(([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))$")
+          @Size(min = SpecConstraints.MIN_VALUE_LENGTH, max = SpecConstraints.MAX_PATTERN_LENGTH)
           String>
-      clientCIDRs;
+      useridPatterns;
 
-  @Size(min = 1, max = 2)
+  @Size(min = 1, max = SpecConstraints.MAX_EXACT_VALUES)
+  @JsonPropertyDescription("Session ids; only these sessions match.")
+  private List<@Size(min = SpecConstraints.MIN_VALUE_LENGTH) String> sids;
+
+  @Size(min = 1, max = SpecConstraints.MAX_OTHER_VALUES)
+  @JsonPropertyDescription("Usernames given at connect time (userinfo.username, Socket.IO).")
+  private List<@Size(min = SpecConstraints.MIN_VALUE_LENGTH) String> usernames;
+
+  @Size(min = 1, max = SpecConstraints.MAX_OTHER_VALUES)
+  @JsonPropertyDescription("Channels the connection is subscribed to (Socket.IO subscriptions).")
+  private List<@Size(min = SpecConstraints.MIN_VALUE_LENGTH) String> channels;
+
+  @Size(min = 1, max = SpecConstraints.MAX_OTHER_VALUES)
+  @JsonPropertyDescription(
+      "Client address ranges in CIDR notation (IPv4 or IPv6, no leading zeros); IPv4-mapped IPv6"
+          + " client addresses match IPv4 ranges.")
+  private List<@Pattern(SpecConstraints.CIDR) String> clientCIDRs;
+
+  @Size(min = 1, max = SpecConstraints.MAX_PROTOCOLS)
   @JsonPropertyDescription("Protocols: mqtt or socketio. Absent means any protocol.")
   private List<Protocol> protocols;
 

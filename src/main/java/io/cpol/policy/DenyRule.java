@@ -10,10 +10,10 @@ import io.fabric8.generator.annotation.Pattern;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DenyRule extends ConnectionSelector {
-  @Pattern(
-      "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|z|[+-][0-9]{2}:[0-9]{2})$")
+  @Pattern(SpecConstraints.RFC_3339)
   @JsonPropertyDescription(
-      "RFC 3339 instant after which this rule no longer applies, e.g. 2026-12-31T00:00:00Z.")
+      "RFC 3339 instant after which this rule no longer applies, e.g. 2026-12-31T00:00:00Z"
+          + " (an offset such as +01:00 instead of Z is fine).")
   private String until;
 
   public String getUntil() {

@@ -7,11 +7,11 @@ import io.fabric8.generator.annotation.Min;
 
 /** How much of what the operator saw goes into status. */
 public class ReportSpec {
-  public static final int DEFAULT_CONNECTIONS_LIMIT = 100;
+  public static final int DEFAULT_CONNECTIONS_LIMIT = SpecConstraints.DEFAULT_CONNECTIONS_LIMIT;
 
-  @Min(0)
-  @Max(1000)
-  @Default("100")
+  @Min(SpecConstraints.MIN_CONNECTIONS_LIMIT)
+  @Max(SpecConstraints.MAX_CONNECTIONS_LIMIT)
+  @Default("" + SpecConstraints.DEFAULT_CONNECTIONS_LIMIT)
   @JsonPropertyDescription("How many sessions status.connections lists (denied first); 0..1000.")
   private Integer connectionsLimit;
 

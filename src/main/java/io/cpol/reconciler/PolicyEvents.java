@@ -42,7 +42,8 @@ class PolicyEvents {
     Event event =
         new EventBuilder()
             .withNewMetadata()
-            .withGenerateName(policy.getMetadata().getName() + ".")
+            // A generateName must itself be a DNS subdomain prefix: "name." is refused.
+            .withGenerateName(policy.getMetadata().getName() + "-")
             .withNamespace(namespace)
             .endMetadata()
             .withInvolvedObject(

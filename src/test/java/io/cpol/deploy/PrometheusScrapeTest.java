@@ -89,21 +89,29 @@ class PrometheusScrapeTest {
         // Beebotte rate-limits one call at a time (a retry gets through, so no policy fails)
         // until Prometheus has seen the 429 counter grow.
         Map<String, String> queries = queries();
-        await()
-            .atMost(Duration.ofSeconds(90))
-            .pollInterval(Duration.ofSeconds(1))
-            .until(
-                () -> {
-                  Set<String> alerts = pendingAlerts();
-                  boolean rateLimited =
-                      alerts.stream().anyMatch(a -> a.startsWith("BeebotteApiRateLimited{"));
-                  if (!rateLimited && h.simulator().faults().pending() == 0) {
-                    h.simulator().faults().rateLimitNext(1, Duration.ZERO);
-                  }
-                  return rateLimited
-                      && alerts.containsAll(expected())
-                      && emptyQueries(queries).isEmpty();
-                });
+        try {
+          await()
+              .atMost(Duration.ofSeconds(90))
+              .pollInterval(Duration.ofSeconds(1))
+              .until(
+                  () -> {
+                    Set<String> alerts = pendingAlerts();
+                    boolean rateLimited =
+                        alerts.stream().anyMatch(a -> a.startsWith("BeebotteApiRateLimited{"));
+                    if (!rateLimited && h.simulator().faults().pending() == 0) {
+                      h.simulator().faults().rateLimitNext(1, Duration.ZERO);
+                    }
+                    return rateLimited
+                        && alerts.containsAll(expected())
+                        && emptyQueries(queries).isEmpty();
+                  });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+          // Say what was missing, not only that something was.
+          printReport(queries);
+          System.out.println("Pending and firing alerts at the timeout: " + pendingAlerts());
+          System.out.println("Expected among them: " + expected());
+          throw e;
+        }
 
         printReport(queries);
         assertThat(emptyQueries(queries)).as("queries without series").isEmpty();

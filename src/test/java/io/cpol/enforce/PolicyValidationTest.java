@@ -124,11 +124,12 @@ class PolicyValidationTest {
 
   static Stream<Arguments> invalidSpecs() {
     return Stream.of(
-        Arguments.of("deny: [{}]", "spec.deny[0]: needs at least one matcher"),
+        Arguments.of("deny: [{}]", "spec.deny[0]: a rule needs at least one matcher"),
         Arguments.of(
-            "deny: [{until: '2026-12-31T00:00:00Z'}]", "spec.deny[0]: needs at least one matcher"),
+            "deny: [{until: '2026-12-31T00:00:00Z'}]",
+            "spec.deny[0]: a rule needs at least one matcher"),
         Arguments.of(
-            "deny: [{sids: [s]}]\nallow: [{}]", "spec.allow[0]: needs at least one matcher"),
+            "deny: [{sids: [s]}]\nallow: [{}]", "spec.allow[0]: a rule needs at least one matcher"),
         Arguments.of("deny: [{userids: []}]", "spec.deny[0].userids: must have at least 1 entry"),
         Arguments.of(
             "deny: [{userids: ['']}]", "spec.deny[0].userids[0]: must be a non-empty string"),
@@ -169,8 +170,12 @@ class PolicyValidationTest {
         Arguments.of("deny: [{userids: [u], until: '2026-12-31T00:00Z'}]", "spec.deny[0].until"),
         Arguments.of("deny: [{userids: [u], until: '2026-13-01T00:00:00Z'}]", "spec.deny[0].until"),
         Arguments.of("deny: [{userids: [u], until: '2026-02-30T00:00:00Z'}]", "spec.deny[0].until"),
-        Arguments.of("interval: 500ms\ndeny: [{sids: [s]}]", "spec.interval: \"500ms\" is outside"),
-        Arguments.of("interval: 25h\ndeny: [{sids: [s]}]", "spec.interval: \"25h\" is outside"),
+        Arguments.of(
+            "interval: 500ms\ndeny: [{sids: [s]}]",
+            "spec.interval: interval must be between 1s and 24h, got \"500ms\""),
+        Arguments.of(
+            "interval: 25h\ndeny: [{sids: [s]}]",
+            "spec.interval: interval must be between 1s and 24h, got \"25h\""),
         Arguments.of("interval: 0s\ndeny: [{sids: [s]}]", "spec.interval"),
         Arguments.of("interval: -30s\ndeny: [{sids: [s]}]", "spec.interval"),
         Arguments.of(
@@ -265,12 +270,12 @@ class PolicyValidationTest {
         .hasSize(6)
         .anyMatch(p -> p.startsWith("spec.interval: "))
         .anyMatch(p -> p.startsWith("spec.maxDropsPerSync: "))
-        .anyMatch(p -> p.startsWith("spec.deny[0]: needs at least one matcher"))
+        .anyMatch(p -> p.startsWith("spec.deny[0]: a rule needs at least one matcher"))
         .contains(
             "spec.deny[1].clientCIDRs[0]: \"10.0.0.0/33\" is not a CIDR"
                 + " (expected address/prefix-length, e.g. 203.0.113.0/24 or 2001:db8::/32)")
         .anyMatch(p -> p.startsWith("spec.deny[1].clientCIDRs[2]: \"nope\""))
-        .anyMatch(p -> p.startsWith("spec.allow[0]: needs at least one matcher"));
+        .anyMatch(p -> p.startsWith("spec.allow[0]: a rule needs at least one matcher"));
     assertThat(e.getMessage()).isEqualTo(String.join("; ", e.problems()));
   }
 

@@ -8,14 +8,11 @@ import io.cpol.policy.ConnectionPolicy;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,16 +26,11 @@ class KubectlCompatibilityTest {
   @TempDir static Path dir;
   private static Sandbox sandbox;
 
-  /** What one kubectl run printed. */
-  record Run(int exit, String stdout, String stderr) {
-    String all() {
-      return stdout + stderr;
-    }
-  }
+  private static Kubectl kubectl;
 
   @BeforeAll
   static void startSandbox() throws Exception {
-    assumeTrue(kubectlInstalled(), "kubectl is not on the PATH");
+    assumeTrue(Kubectl.installed(), "kubectl is not on the PATH");
     sandbox =
         Sandbox.start(
             SandboxOptions.parse(
@@ -50,6 +42,7 @@ class KubectlCompatibilityTest {
                 "--connections=50",
                 "--kubeconfig=" + dir.resolve("kubeconfig")));
     sandbox.awaitConverged(Duration.ofSeconds(30));
+    kubectl = new Kubectl(sandbox.kubeconfig(), dir);
   }
 
   @AfterAll
@@ -61,7 +54,7 @@ class KubectlCompatibilityTest {
 
   @Test
   void getAllNamespacesPrintsThePrinterColumns() throws Exception {
-    Run run = kubectl("get", "cpol", "-A");
+    Kubectl.Run run = kubectl("get", "cpol", "-A");
 
     assertThat(run.exit()).as(run.all()).isZero();
     List<String> lines = run.stdout().lines().toList();
@@ -76,7 +69,7 @@ class KubectlCompatibilityTest {
 
   @Test
   void getByShortNameAndCategoryInTheKubeconfigNamespace() throws Exception {
-    Run byCategory = kubectl("get", "beebotte");
+    Kubectl.Run byCategory = kubectl("get", "beebotte");
 
     assertThat(byCategory.exit()).as(byCategory.all()).isZero();
     assertThat(byCategory.stdout().lines().findFirst().orElse(""))
@@ -86,7 +79,7 @@ class KubectlCompatibilityTest {
 
   @Test
   void getAsYamlIsTheStoredObject() throws Exception {
-    Run run = kubectl("get", "cpol", "revoke-device", "-o", "yaml");
+    Kubectl.Run run = kubectl("get", "cpol", "revoke-device", "-o", "yaml");
 
     assertThat(run.exit()).as(run.all()).isZero();
     ConnectionPolicy policy = Serialization.unmarshal(run.stdout(), ConnectionPolicy.class);
@@ -102,8 +95,8 @@ class KubectlCompatibilityTest {
     Path before = write("shrinking.yaml", policy("shrinking", "beebotte-credentials", 2));
     Path after = write("shrunk.yaml", policy("shrinking", "beebotte-credentials", 1));
 
-    Run created = kubectl("apply", "-f", before.toString());
-    Run configured = kubectl("apply", "-f", after.toString());
+    Kubectl.Run created = kubectl("apply", "-f", before.toString());
+    Kubectl.Run configured = kubectl("apply", "-f", after.toString());
 
     assertThat(created.stdout()).as(created.all()).contains("shrinking created");
     assertThat(configured.stdout()).as(configured.all()).contains("shrinking configured");
@@ -112,7 +105,7 @@ class KubectlCompatibilityTest {
         .singleElement()
         .satisfies(r -> assertThat(r.getUserids()).containsExactly("uid-0"));
     assertThat(stored.getMetadata().getGeneration()).isEqualTo(2);
-    Run unchanged = kubectl("apply", "-f", after.toString());
+    Kubectl.Run unchanged = kubectl("apply", "-f", after.toString());
     assertThat(unchanged.stdout()).as(unchanged.all()).contains("shrinking unchanged");
   }
 
@@ -129,7 +122,7 @@ class KubectlCompatibilityTest {
             });
     int watchesBefore = sandbox.apiServer().httpWatches();
 
-    Started wait = start("wait", "--for=condition=Ready", "cpol/waiting", "--timeout=30s");
+    Kubectl.Started wait = start("wait", "--for=condition=Ready", "cpol/waiting", "--timeout=30s");
     // Only once kubectl watches does the Secret appear, so Ready can only reach it by the watch.
     await()
         .atMost(Duration.ofSeconds(15))
@@ -148,14 +141,14 @@ class KubectlCompatibilityTest {
                 .build())
         .create();
 
-    Run run = finish(wait);
+    Kubectl.Run run = finish(wait);
     assertThat(run.exit()).as(run.all()).isZero();
     assertThat(run.stdout()).contains("connectionpolicy.beebotte.io/waiting condition met");
   }
 
   @Test
   void describeShowsConditionsAndEvents() throws Exception {
-    Run run = kubectl("describe", "cpol", "revoke-device");
+    Kubectl.Run run = kubectl("describe", "cpol", "revoke-device");
 
     assertThat(run.exit()).as(run.all()).isZero();
     assertThat(run.stdout())
@@ -170,19 +163,19 @@ class KubectlCompatibilityTest {
     Path file = write("doomed.yaml", policy("doomed", "beebotte-credentials", 1));
     assertThat(kubectl("apply", "-f", file.toString()).exit()).isZero();
 
-    Run run = kubectl("delete", "cpol", "doomed");
+    Kubectl.Run run = kubectl("delete", "cpol", "doomed");
 
     assertThat(run.exit()).as(run.all()).isZero();
     assertThat(run.stdout()).contains("connectionpolicy.beebotte.io \"doomed\" deleted");
     assertThat(policy("doomed")).isNull();
-    Run missing = kubectl("get", "cpol", "doomed");
+    Kubectl.Run missing = kubectl("get", "cpol", "doomed");
     assertThat(missing.exit()).isNotZero();
     assertThat(missing.stderr()).contains("connectionpolicies.beebotte.io \"doomed\" not found");
   }
 
   @Test
   void secretsCanBeCreatedListedAndDeleted() throws Exception {
-    Run created =
+    Kubectl.Run created =
         kubectl(
             "create",
             "secret",
@@ -190,8 +183,8 @@ class KubectlCompatibilityTest {
             "spare-credentials",
             "--from-literal=apiKey=k",
             "--from-literal=secretKey=s");
-    Run listed = kubectl("get", "secrets");
-    Run deleted = kubectl("delete", "secret", "spare-credentials");
+    Kubectl.Run listed = kubectl("get", "secrets");
+    Kubectl.Run deleted = kubectl("delete", "secret", "spare-credentials");
 
     assertThat(created.exit()).as(created.all()).isZero();
     assertThat(listed.stdout())
@@ -236,54 +229,15 @@ class KubectlCompatibilityTest {
     return Files.writeString(dir.resolve(name), content);
   }
 
-  private static Run kubectl(String... args) throws Exception {
-    return finish(start(args));
+  private static Kubectl.Run kubectl(String... args) throws Exception {
+    return kubectl.run(args);
   }
 
-  /** A kubectl process and the files its output goes to. */
-  private record Started(Process process, Path out, Path err) {
-    boolean isAlive() {
-      return process.isAlive();
-    }
+  private static Kubectl.Started start(String... args) throws IOException {
+    return kubectl.start(args);
   }
 
-  private static Started start(String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add("kubectl");
-    command.add("--kubeconfig=" + sandbox.kubeconfig());
-    command.add("--cache-dir=" + dir.resolve("kube-cache"));
-    command.addAll(List.of(args));
-    Path out = Files.createTempFile(dir, "kubectl", ".out");
-    Path err = Files.createTempFile(dir, "kubectl", ".err");
-    Process process =
-        new ProcessBuilder(command)
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-    return new Started(process, out, err);
-  }
-
-  private static Run finish(Started started) throws Exception {
-    if (!started.process().waitFor(60, TimeUnit.SECONDS)) {
-      started.process().destroyForcibly();
-      throw new AssertionError("kubectl did not finish within 60 s: " + started.process().info());
-    }
-    return new Run(
-        started.process().exitValue(),
-        Files.readString(started.out(), StandardCharsets.UTF_8),
-        Files.readString(started.err(), StandardCharsets.UTF_8));
-  }
-
-  private static boolean kubectlInstalled() {
-    try {
-      Process p = new ProcessBuilder("kubectl", "version", "--client").start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+  private static Kubectl.Run finish(Kubectl.Started started) throws Exception {
+    return kubectl.finish(started);
   }
 }

@@ -2,8 +2,6 @@ package io.cpol.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cpol.ConnectionPolicyOperator;
-import io.cpol.OperatorConfig;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.sim.BeebotteSimulator;
 import io.cpol.sim.DropEvent;
@@ -68,21 +66,32 @@ public final class Sandbox implements AutoCloseable {
   private EmbeddedKubernetes kubernetes;
   private ApiServerFrontend api;
   private KubernetesClient client;
-  private ConnectionPolicyOperator operator;
+  private OperatorSupervisor operator;
+  private final PrintStream console;
   private final List<String> policyNames = new ArrayList<>();
   private final List<String> applied = new ArrayList<>();
 
-  private Sandbox(SandboxOptions options) {
+  private Sandbox(SandboxOptions options, PrintStream console) {
     this.options = options;
+    this.console = console;
   }
 
   /** Starts everything and applies the samples; does not wait for the policies to converge. */
   public static Sandbox start(SandboxOptions options) throws IOException {
-    Sandbox sandbox = new Sandbox(options);
+    return start(options, System.out);
+  }
+
+  /** As {@link #start(SandboxOptions)}, saying on {@code console} what it is doing. */
+  static Sandbox start(SandboxOptions options, PrintStream console) throws IOException {
+    Sandbox sandbox = new Sandbox(options, console);
     try {
+      sandbox.step("starting the Beebotte simulator");
       sandbox.startSimulator();
+      sandbox.step("starting the Kubernetes API (schema and CEL validation on)");
       sandbox.startKubernetes();
+      sandbox.step("starting the operator in its own JVM, as in its pod (a few seconds)");
       sandbox.startOperator();
+      sandbox.step("applying the samples");
       sandbox.applySamples();
       return sandbox;
     } catch (IOException | RuntimeException e) {
@@ -111,7 +120,7 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private void startKubernetes() throws IOException {
-    kubernetes = EmbeddedKubernetes.start(0);
+    kubernetes = EmbeddedKubernetes.startValidating(0);
     started.add(kubernetes);
     api =
         ApiServerFrontend.start(
@@ -150,25 +159,31 @@ public final class Sandbox implements AutoCloseable {
         .create();
   }
 
+  private void step(String what) {
+    console.println("sandbox: " + what + "...");
+    console.flush();
+  }
+
   private void startOperator() throws IOException {
-    OperatorConfig config =
-        OperatorConfig.from(
-            new String[] {
-              "--http-port=" + options.metricsPort(),
-              "--default-endpoint=" + simulator.baseUrl(),
-              "--leader-election=false",
-              "--pod-name=sandbox-operator"
-            },
-            Map.of());
-    operator = ConnectionPolicyOperator.start(config, client, null);
+    operator =
+        new OperatorSupervisor(
+            kubeconfig().toString(),
+            simulator.baseUrl(),
+            options.metricsPort(),
+            options.verbose() ? null : operatorLog(options),
+            console);
     started.add(operator);
-    Instant deadline = Instant.now().plusSeconds(30);
-    while (!operator.isReady()) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new IllegalStateException("the operator did not become ready within 30 s");
-      }
-      sleep(Duration.ofMillis(50));
-    }
+    operator.start(Duration.ofSeconds(90));
+  }
+
+  /** Where the operator's logs go (the sandbox's own go to sandbox.log beside it). */
+  static Path operatorLog(SandboxOptions options) {
+    return options.kubeconfig().toAbsolutePath().resolveSibling("operator.log");
+  }
+
+  /** The operator's process, which the sandbox restarts when it exits. */
+  OperatorSupervisor operator() {
+    return operator;
   }
 
   /** Applies every file {@code deploy/samples/kustomization.yaml} lists, as kubectl apply would. */
@@ -224,8 +239,13 @@ public final class Sandbox implements AutoCloseable {
         return policies;
       }
       if (Instant.now().isAfter(deadline)) {
+        String why = operator.lastExit() == null ? "" : "; the operator " + operator.lastExit();
         throw new TimeoutException(
-            "not converged after " + timeout.toSeconds() + " s: " + String.join(", ", pending));
+            "not converged after "
+                + timeout.toSeconds()
+                + " s: "
+                + String.join(", ", pending)
+                + why);
       }
       sleep(Duration.ofMillis(100));
     }
@@ -305,7 +325,7 @@ public final class Sandbox implements AutoCloseable {
         OWNER,
         API_KEY,
         TOKEN,
-        "http://127.0.0.1:" + operator.httpPort() + "/metrics",
+        "http://127.0.0.1:" + operator.port() + "/metrics",
         live != null && live.hasMqtt() ? live.mqttPort() : null,
         live != null && live.hasSocketIo() ? live.socketIoUrl() : null,
         SECRET_KEY);
@@ -368,13 +388,27 @@ public final class Sandbox implements AutoCloseable {
    */
   static int run(SandboxOptions options, PrintStream out, CountDownLatch stop) throws IOException {
     Instant begin = Instant.now();
-    try (Sandbox sandbox = Sandbox.start(options)) {
+    try (Sandbox sandbox = Sandbox.start(options, out)) {
       List<ConnectionPolicy> policies;
       try {
         policies = sandbox.awaitConverged(options.timeout());
       } catch (TimeoutException e) {
         out.print(sandbox.report(sandbox.policies()).render());
         out.println("sandbox: " + e.getMessage());
+        if (options.once()) {
+          return 1;
+        }
+        out.println(
+            "sandbox: still serving the Kubernetes API and the simulator; the operator is"
+                + " restarted when it exits. Ctrl-C to stop.");
+        out.flush();
+        stop.await();
+        out.println("sandbox: stopping (state lives in memory: the next start begins afresh)");
+        return 1;
+      }
+      if (options.once() && sandbox.operator().restarts() > 0) {
+        out.print(sandbox.report(policies).render());
+        out.println("sandbox: the operator " + sandbox.operator().lastExit());
         return 1;
       }
       out.print(sandbox.report(policies).render());
@@ -400,7 +434,7 @@ public final class Sandbox implements AutoCloseable {
               + " s after each drop, as a revoked device keeps trying; new drops follow.");
       out.flush();
       stop.await();
-      out.println("sandbox: stopping");
+      out.println("sandbox: stopping (state lives in memory: the next start begins afresh)");
       return 0;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -486,7 +520,13 @@ public final class Sandbox implements AutoCloseable {
     Files.createDirectories(options.kubeconfig().toAbsolutePath().getParent());
     SandboxLogging.configure(options)
         .ifPresent(
-            log -> System.out.println("sandbox: starting; operator logs: " + displayPath(log)));
+            log ->
+                System.out.println(
+                    "sandbox: logs go to "
+                        + displayPath(operatorLog(options))
+                        + " (operator) and "
+                        + displayPath(log)
+                        + " (API server, simulator)"));
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

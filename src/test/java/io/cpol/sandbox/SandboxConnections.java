@@ -64,6 +64,11 @@ final class SandboxConnections {
     return mqtt(REVOKED_DEVICE, "::ffff:198.51.100.42");
   }
 
+  /** An MQTT device's session (the sid is the userid, as on Beebotte). */
+  static Connection mqttDevice(String userid, String ip) {
+    return mqtt(userid, ip);
+  }
+
   private static Connection mqtt(String userid, String ip) {
     return new Connection(userid, userid, "mqtt", userid, ip, null, null, List.of());
   }

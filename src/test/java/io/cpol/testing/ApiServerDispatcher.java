@@ -52,13 +52,31 @@ public class ApiServerDispatcher extends KubernetesCrudDispatcher {
   // Every write goes through this monitor, so a merge patch reads and replaces one version.
   private final Object writes = new Object();
   private final Clock clock;
+  private final Admission admission;
 
   public ApiServerDispatcher() {
-    this(Clock.systemUTC());
+    this(Clock.systemUTC(), false);
   }
 
   public ApiServerDispatcher(Clock clock) {
+    this(clock, false);
+  }
+
+  /**
+   * @param admission whether writes go through {@link Admission} (schema, CEL, strict field
+   *     validation, namespaces, metadata) as on a real API server, or are stored as sent
+   */
+  public ApiServerDispatcher(Clock clock, boolean admission) {
     this.clock = clock;
+    this.admission =
+        admission
+            ? new Admission(ns -> super.handleGet("/api/v1/namespaces/" + ns).code() == 200)
+            : null;
+  }
+
+  /** Whether writes are validated as on a real API server. */
+  public boolean validatesWrites() {
+    return admission != null;
   }
 
   @Override
@@ -76,6 +94,12 @@ public class ApiServerDispatcher extends KubernetesCrudDispatcher {
 
   private MockResponse route(RecordedRequest request) {
     ResourcePath target = ResourcePath.parse(request.getPath());
+    if (request.method() == HttpMethod.POST) {
+      MockResponse review = AccessReviews.answer(target.path(), request);
+      if (review != null) {
+        return review;
+      }
+    }
     if (ProtobufObjects.isProtobuf(request.getHeader("Content-Type"))) {
       if (request.method() == HttpMethod.DELETE) {
         // Delete options are ignored here, whatever their encoding.
@@ -92,10 +116,101 @@ public class ApiServerDispatcher extends KubernetesCrudDispatcher {
         request = withBody(request, bytes(object.get()), "application/json");
       }
     }
-    if (request.method() == HttpMethod.POST
-        && target.path().equals("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")) {
-      return selfSubjectRulesReview(request);
+    if (admission != null && target.isResource() && isWrite(request)) {
+      synchronized (writes) {
+        return admitted(request, target);
+      }
     }
+    return unchecked(request, target);
+  }
+
+  private static boolean isWrite(RecordedRequest request) {
+    return request.method() == HttpMethod.POST
+        || request.method() == HttpMethod.PUT
+        || request.method() == HttpMethod.PATCH;
+  }
+
+  /** A write that admission lets through, rewritten to what admission made of it. */
+  private MockResponse admitted(RecordedRequest request, ResourcePath target) {
+    if (request.getBody() != null && request.getBody().size() > Admission.MAX_REQUEST_BYTES) {
+      return status(
+          413,
+          "RequestEntityTooLarge",
+          "Request entity too large: limit is " + Admission.MAX_REQUEST_BYTES);
+    }
+    ApiResource type = typeOf(target);
+    if (type == null || "apply-patch+yaml".equals(patchType(request))) {
+      return unchecked(request, target);
+    }
+    JsonNode before = null;
+    if (target.name() != null) {
+      Map.Entry<AttributeSet, String> current = findResource(getKey(request.getPath()));
+      before = current == null ? null : parse(current.getValue());
+    }
+    JsonNode sent;
+    try {
+      sent =
+          request.method() == HttpMethod.PATCH
+              ? (before == null ? null : patched(request, target, before))
+              : MAPPER.readTree(text(request.getBody(), "null"));
+    } catch (JsonProcessingException | RuntimeException e) {
+      return status(400, "BadRequest", "the request body is not valid JSON: " + e.getMessage());
+    }
+    if (sent == null) {
+      return unchecked(request, target);
+    }
+    if (!sent.isObject()) {
+      return status(400, "BadRequest", "the request body must be a JSON object");
+    }
+    if (type.plural().equals("customresourcedefinitions")) {
+      List<FieldError> errors = admission.checkCrd(sent);
+      if (!errors.isEmpty()) {
+        Admission.Rejection rejection =
+            Admission.invalid(type, sent.path("metadata").path("name").asText(""), errors);
+        return json(rejection.code(), rejection.status());
+      }
+    }
+    boolean status = "status".equals(target.subresource());
+    Admission.Operation operation =
+        status
+            ? Admission.Operation.STATUS
+            : switch (request.method()) {
+              case POST -> Admission.Operation.CREATE;
+              case PUT -> Admission.Operation.UPDATE;
+              default -> Admission.Operation.PATCH;
+            };
+    Admission.Outcome outcome =
+        admission.admit(
+            type,
+            operation,
+            (ObjectNode) sent.deepCopy(),
+            before,
+            target.namespace(),
+            target.query().get("fieldValidation"));
+    if (!outcome.admitted()) {
+      return json(outcome.rejection().code(), outcome.rejection().status());
+    }
+    RecordedRequest rewritten =
+        request.method() == HttpMethod.PATCH
+            ? withBody(
+                request,
+                bytes(JsonDiff.asJson(before, outcome.object())),
+                "application/json-patch+json")
+            : withBody(request, bytes(outcome.object()), "application/json");
+    MockResponse response = unchecked(rewritten, target);
+    for (String warning : outcome.warnings()) {
+      response.addHeader("Warning", Admission.warningHeader(warning));
+    }
+    for (String rule : admission.unsupportedRules(type)) {
+      response.addHeader(
+          "Warning",
+          Admission.warningHeader(
+              "not evaluated by the sandbox (unsupported CEL library): " + rule));
+    }
+    return response;
+  }
+
+  private MockResponse unchecked(RecordedRequest request, ResourcePath target) {
     if (target.isResource()
         && request.method() != HttpMethod.GET
         && !target.query().getOrDefault("dryRun", "").isEmpty()) {
@@ -254,24 +369,6 @@ public class ApiServerDispatcher extends KubernetesCrudDispatcher {
     ArrayNode out = JSON.arrayNode();
     sorted.forEach(out::add);
     return out;
-  }
-
-  /**
-   * "What may I do?" as an API server without authorization answers it: everything. Leader election
-   * asks this before it touches its Lease; the mock would reject the review otherwise.
-   */
-  private MockResponse selfSubjectRulesReview(RecordedRequest request) {
-    ObjectNode review = (ObjectNode) parse(request.getUtf8Body());
-    review.put("apiVersion", "authorization.k8s.io/v1").put("kind", "SelfSubjectRulesReview");
-    review.putObject("metadata").put("creationTimestamp", (String) null);
-    ObjectNode status = review.putObject("status");
-    ObjectNode rule = status.putArray("resourceRules").addObject();
-    rule.putArray("verbs").add("*");
-    rule.putArray("apiGroups").add("*");
-    rule.putArray("resources").add("*");
-    status.putArray("nonResourceRules");
-    status.put("incomplete", false);
-    return json(201, review);
   }
 
   // --- writes

@@ -31,15 +31,49 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     this.client = server.createClient();
   }
 
-  /** Starts on 127.0.0.1 and the given port (0 = any free one). */
+  /**
+   * Starts on 127.0.0.1 and the given port (0 = any free one), storing what it is sent: tests of
+   * the operator's own validation need objects a real API server would refuse.
+   */
   public static EmbeddedKubernetes start(int port) {
-    ApiServerDispatcher dispatcher = new ApiServerDispatcher();
+    return start(port, false);
+  }
+
+  /**
+   * Starts an API server that validates writes as a real one does ({@link Admission}: the CRD's
+   * schema and CEL rules, strict field validation, existing namespaces, metadata limits), with the
+   * namespaces every cluster has ({@code default}, {@code kube-system}, {@code kube-public}).
+   */
+  public static EmbeddedKubernetes startValidating(int port) {
+    return start(port, true);
+  }
+
+  private static EmbeddedKubernetes start(int port, boolean admission) {
+    ApiServerDispatcher dispatcher =
+        new ApiServerDispatcher(java.time.Clock.systemUTC(), admission);
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getLoopbackAddress(), port);
     EmbeddedKubernetes kubernetes = new EmbeddedKubernetes(server, dispatcher);
     kubernetes.registerCrd();
+    if (admission) {
+      for (String namespace : java.util.List.of("default", "kube-system", "kube-public")) {
+        kubernetes
+            .client()
+            .namespaces()
+            .resource(
+                new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                    .withNewMetadata()
+                    .withName(namespace)
+                    .endMetadata()
+                    .withNewStatus()
+                    .withPhase("Active")
+                    .endStatus()
+                    .build())
+            .create();
+      }
+    }
     return kubernetes;
   }
 
