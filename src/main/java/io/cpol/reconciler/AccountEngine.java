@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -187,12 +188,12 @@ final class AccountEngine {
   }
 
   /**
-   * Hands everything over for a merge into another engine and stops this one; null when a pass is
-   * running (the merge is retried when it ends).
+   * Hands everything over for a merge into another engine and stops this one; called from this
+   * engine's own pass (which then ends without dropping anything) or when no pass runs.
    */
   Handover retireForMerge() {
     synchronized (lock) {
-      if (running || retired) {
+      if (retired) {
         return null;
       }
       retired = true;
@@ -362,11 +363,27 @@ final class AccountEngine {
       }
       boolean[] due = new boolean[indexed.size()];
       boolean anyDue = false;
-      boolean allFresh = true;
+      Set<Duration> dueIntervals = new HashSet<>();
       for (int p = 0; p < indexed.size(); p++) {
         Entry e = indexed.get(p);
         due[p] = !e.nextDueAt.isAfter(now.plus(slack(e)));
         anyDue |= due[p];
+        if (due[p]) {
+          dueIntervals.add(e.registration.interval());
+        }
+      }
+      // Policies with the same interval share passes: one due within half an interval joins this
+      // pass (once: from then on they are due together), so their account is listed once per
+      // interval, not once per policy phase.
+      boolean allFresh = true;
+      for (int p = 0; p < indexed.size(); p++) {
+        Entry e = indexed.get(p);
+        Duration interval = e.registration.interval();
+        if (!due[p]
+            && dueIntervals.contains(interval)
+            && !e.nextDueAt.isAfter(now.plus(interval.dividedBy(2)))) {
+          due[p] = true;
+        }
         allFresh &= !due[p] || e.fresh;
       }
       if (!anyDue) {
@@ -444,7 +461,11 @@ final class AccountEngine {
         throttle.succeeded();
         current = new Listing(listed.connections(), work.start(), listed.skipped());
         registry.metrics().listing("fetched");
-        learnOwner(current.connections());
+        if (registry.yieldsToOwner(this, ownerOf(current.connections()))) {
+          // Another engine already enforces this owner's account with other credentials: this
+          // one handed its policies over and drops nothing, so no session is dropped twice.
+          return null;
+        }
       } catch (BeebotteException e) {
         registry.metrics().listing("failed");
         return listingFailed(work, e);
@@ -517,6 +538,13 @@ final class AccountEngine {
       }
       registry.published(live.get(), r, outcome);
     }
+    for (int p = 0; p < work.order().size(); p++) {
+      if (work.due()[p]) {
+        // Drops made for a policy that changed or was deleted meanwhile still reach its status
+        // (its reconcile writes what its new generation says, with these counts).
+        registry.progress(work.order().get(p).ref());
+      }
+    }
     registry.metrics().sync(Duration.between(started, registry.clock().instant()), "success");
     if (plan.calls().size() > 0) {
       log.info(
@@ -586,15 +614,19 @@ final class AccountEngine {
     }
   }
 
-  /** The account name the listing shows; engines of the same owner merge when a pass ends. */
-  private void learnOwner(List<Connection> connections) {
+  /** The account name a listing shows, or null when it shows none (an empty account). */
+  private static String ownerOf(List<Connection> connections) {
     for (Connection c : connections) {
       if (c.owner() != null && !c.owner().isEmpty()) {
-        synchronized (lock) {
-          owner = c.owner();
-        }
-        return;
+        return c.owner();
       }
+    }
+    return null;
+  }
+
+  void owner(String owner) {
+    synchronized (lock) {
+      this.owner = owner;
     }
   }
 

@@ -47,6 +47,7 @@ final class AccountEngines implements AutoCloseable {
   // Guarded by this.
   private final Map<AccountKey, AccountEngine> byLane = new HashMap<>();
   private final Map<String, AccountEngine> byUid = new HashMap<>();
+  private final Map<String, AccountEngine> owners = new HashMap<>();
 
   private final Map<String, PolicyLedger> ledgers = new ConcurrentHashMap<>();
   private final Map<String, PassOutcome> outcomes = new ConcurrentHashMap<>();
@@ -162,40 +163,48 @@ final class AccountEngines implements AutoCloseable {
     }
   }
 
-  /** An engine finished a pass: retire it if it is empty, merge it if its owner is shared. */
+  /** An engine finished a pass: retire it if it has no policy left. */
   synchronized void passFinished(AccountEngine engine, boolean empty) {
     if (empty) {
       retire(engine);
-      return;
     }
-    String owner = engine.owner();
+  }
+
+  /**
+   * A listing showed {@code owner}: if another engine on the same endpoint already enforces that
+   * owner's account (with other credentials: keys and a token of one account), {@code engine} hands
+   * its policies and lanes over to it and returns true; otherwise it becomes the owner's engine.
+   * One account, one listing per pass, no session dropped twice.
+   */
+  synchronized boolean yieldsToOwner(AccountEngine engine, String owner) {
     if (owner == null) {
-      return;
+      return false;
     }
-    AccountEngine other =
-        distinctEngines().stream()
-            .filter(e -> e != engine)
-            .filter(e -> e.endpoint().equals(engine.endpoint()) && owner.equals(e.owner()))
-            .findFirst()
-            .orElse(null);
-    if (other == null) {
-      return;
+    String key = engine.endpoint() + "\n" + owner;
+    AccountEngine other = owners.get(key);
+    if (other == null || other == engine || !distinctEngines().contains(other)) {
+      owners.values().removeIf(e -> e == engine);
+      owners.put(key, engine);
+      engine.owner(owner);
+      return false;
     }
     AccountEngine.Handover handover = engine.retireForMerge();
     if (handover == null) {
-      return;
+      return false;
     }
     log.info(
-        "account {}: credentials of {} policies list the same owner; one listing for all",
+        "account {}: the credentials of {} more policies list the same owner; one listing for all",
         other,
         handover.policies().size());
     handover.lanes().forEach(lane -> byLane.put(lane.key(), other));
     handover.policies().forEach(ref -> byUid.put(ref.uid(), other));
     other.adopt(handover);
+    return true;
   }
 
   /** A merged engine's listing credentials stopped working: its other lanes go their own way. */
   synchronized void split(AccountEngine engine) {
+    owners.values().removeIf(e -> e == engine);
     for (AccountEngine.Handover handover : engine.splitOffOtherLanes()) {
       AccountEngine alone = new AccountEngine(this, engine.endpoint());
       handover.lanes().forEach(lane -> byLane.put(lane.key(), alone));
@@ -210,6 +219,7 @@ final class AccountEngines implements AutoCloseable {
     }
     byLane.values().removeIf(e -> e == engine);
     byUid.values().removeIf(e -> e == engine);
+    owners.values().removeIf(e -> e == engine);
     engine.close();
   }
 

@@ -1,0 +1,367 @@
+package io.cpol.reconciler;
+
+import static io.cpol.reconciler.EnforcementTest.mqtt;
+import static io.cpol.reconciler.EnforcementTest.socketio;
+import static io.cpol.testing.OperatorHarness.API_KEY;
+import static io.cpol.testing.OperatorHarness.NAMESPACE;
+import static io.cpol.testing.OperatorHarness.SECRET_KEY;
+import static io.cpol.testing.OperatorHarness.TOKEN;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.cpol.beebotte.Connection;
+import io.cpol.policy.ConnectionPolicy;
+import io.cpol.policy.Enforcement;
+import io.cpol.sim.DropEvent;
+import io.cpol.sim.RecordedCall;
+import io.cpol.sim.RecordedCall.EndpointKind;
+import io.cpol.testing.OperatorHarness;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The account engine against a moving world, end to end: sessions that connect between listing and
+ * drop, users who change their minds mid-pass, events during a slow pass, outages, Retry-After and
+ * rotated credentials.
+ */
+class AccountEngineTest {
+  private OperatorHarness h;
+
+  @AfterEach
+  void stop() {
+    if (h != null) {
+      h.close();
+    }
+  }
+
+  private void start(String... flags) {
+    h = OperatorHarness.start(flags);
+    h.createKeysSecret("beebotte-account", API_KEY, SECRET_KEY);
+  }
+
+  private void apply(String name, String specBody) {
+    h.apply(
+        """
+        apiVersion: beebotte.io/v1alpha1
+        kind: ConnectionPolicy
+        metadata: {name: %s}
+        spec:
+          credentialsRef: {name: beebotte-account}
+        %s"""
+            .formatted(name, specBody.indent(2)));
+  }
+
+  private void edit(String name, UnaryOperator<ConnectionPolicy> change) {
+    h.kube().resources(ConnectionPolicy.class).inNamespace(NAMESPACE).withName(name).edit(change);
+  }
+
+  private long calls(EndpointKind kind) {
+    return h.simulator().requests().stream().filter(c -> c.endpoint() == kind).count();
+  }
+
+  private List<RecordedCall> callsSince(EndpointKind kind, Instant since) {
+    return h.simulator().requests().stream()
+        .filter(c -> c.endpoint() == kind && !c.time().isBefore(since))
+        .toList();
+  }
+
+  @Test
+  void anAllowedMqttSessionConnectingBetweenListingAndDropIsNeverClosed() {
+    // The soak's case: uid-1 has only Socket.IO sessions when listed, all denied; its MQTT session
+    // (allowed: the rule is Socket.IO only) connects while the drop call is on its way.
+    start();
+    h.simulator()
+        .addConnections(
+            List.of(
+                socketio("uid-1", "s1", "::ffff:198.51.100.1", null),
+                socketio("uid-1", "s2", "::ffff:198.51.100.2", null)));
+    h.simulator().faults().latency(Duration.ofMillis(600));
+
+    apply("sockets", "interval: 1h\ndeny:\n- {useridPatterns: [\"uid-*\"], protocols: [socketio]}");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(5))
+        .until(() -> calls(EndpointKind.LIST) > 0);
+    Connection later = mqtt("uid-1", "::ffff:198.51.100.3");
+    h.simulator().addConnection(later);
+    assertThat(calls(EndpointKind.DROP)).as("the drop has not landed yet").isZero();
+
+    h.awaitCondition("sockets", "Enforced", "True", "AllDropped");
+    h.simulator().faults().latency(Duration.ZERO);
+
+    assertThat(h.liveSids()).containsExactly("uid-1");
+    assertThat(h.simulator().drops())
+        .extracting(DropEvent::rawTarget)
+        .containsOnly("/v1/connections/drop/uid-1?protocol=socketio");
+    assertThat(h.simulator().drops()).extracting(DropEvent::connection).doesNotContain(later);
+  }
+
+  @Test
+  void countsStayExactWhileTheSecretChangesDuringASlowPass() {
+    start();
+    List<Connection> denied = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      denied.add(socketio("u-" + i, "s-" + i, "::ffff:203.0.113." + i, null));
+    }
+    h.simulator().addConnections(denied);
+    h.simulator().faults().latency(Duration.ofMillis(150));
+    List<Long> seen = new CopyOnWriteArrayList<>();
+    AtomicBoolean watching = new AtomicBoolean(true);
+    Thread watcher =
+        new Thread(
+            () -> {
+              while (watching.get()) {
+                ConnectionPolicy p = h.policy("slow");
+                if (p != null && p.getStatus() != null && p.getStatus().getDropped() != null) {
+                  seen.add(p.getStatus().getDropped());
+                }
+                annotateSecret();
+              }
+            });
+
+    apply("slow", "interval: 1h\ndeny:\n- clientCIDRs: [\"203.0.113.0/24\"]");
+    watcher.start();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> Long.valueOf(40).equals(droppedOf("slow")));
+    } finally {
+      watching.set(false);
+    }
+    h.simulator().faults().latency(Duration.ZERO);
+
+    assertThat(h.simulator().drops()).hasSize(40);
+    assertThat(seen).as("dropped as seen while the pass ran").isSorted();
+    await().during(Duration.ofSeconds(2)).until(() -> Long.valueOf(40).equals(droppedOf("slow")));
+  }
+
+  private void annotateSecret() {
+    try {
+      h.kube()
+          .secrets()
+          .inNamespace(NAMESPACE)
+          .withName("beebotte-account")
+          .edit(
+              s -> {
+                s.getMetadata().setAnnotations(Map.of("touched", Long.toString(System.nanoTime())));
+                return s;
+              });
+    } catch (RuntimeException e) {
+      // A conflicting edit: the next one will do.
+    }
+  }
+
+  private Long droppedOf(String name) {
+    ConnectionPolicy p = h.policy(name);
+    return p == null || p.getStatus() == null ? null : p.getStatus().getDropped();
+  }
+
+  /** Starts a slow pass of 30 per-session drops, one call at a time, and waits for the first. */
+  private Instant slowPassUnderWay(String name) {
+    start("--drop-concurrency=1");
+    List<Connection> denied = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      denied.add(socketio("u-" + i, "s-" + i, "::ffff:203.0.113." + i, null));
+    }
+    h.simulator().addConnections(denied);
+    h.simulator().faults().latency(Duration.ofMillis(300));
+    apply(name, "interval: 1h\nmaxDropsPerSync: 1000\ndeny:\n- clientCIDRs: [\"203.0.113.0/24\"]");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(5))
+        .until(() -> !h.simulator().drops().isEmpty());
+    return Instant.now();
+  }
+
+  private void assertAtMostOneFurtherCall(Instant changed) {
+    // Long enough for several more 300 ms calls, had the pass gone on.
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    assertThat(callsSince(EndpointKind.DROP, changed))
+        .as("drop calls after the change")
+        .hasSizeLessThanOrEqualTo(1);
+    assertThat(h.simulator().drops()).hasSizeLessThan(30);
+  }
+
+  @Test
+  void deletingAPolicyMidPassStopsItsDropsAndWritesNothingForIt() {
+    Instant created = Instant.now();
+    slowPassUnderWay("doomed");
+    h.kube().resources(ConnectionPolicy.class).inNamespace(NAMESPACE).withName("doomed").delete();
+    Instant deleted = Instant.now();
+
+    assertAtMostOneFurtherCall(deleted);
+    List<Event> droppedEvents =
+        h.kube().v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+            .filter(e -> "doomed".equals(e.getInvolvedObject().getName()))
+            .filter(e -> "Dropped".equals(e.getReason()))
+            .toList();
+    assertThat(droppedEvents).as("Dropped events for the deleted policy").isEmpty();
+    assertThat(created).isBefore(deleted);
+  }
+
+  @Test
+  void suspendingAPolicyMidPassStopsItsDrops() {
+    slowPassUnderWay("paused");
+    edit(
+        "paused",
+        p -> {
+          p.getSpec().setSuspend(true);
+          return p;
+        });
+    Instant changed = Instant.now();
+
+    assertAtMostOneFurtherCall(changed);
+    h.awaitCondition("paused", "Ready", "True", "Suspended");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> Long.valueOf(h.simulator().drops().size()).equals(droppedOf("paused")));
+  }
+
+  @Test
+  void switchingToDryRunMidPassStopsItsDrops() {
+    slowPassUnderWay("switched");
+    edit(
+        "switched",
+        p -> {
+          p.getSpec().setEnforcement(Enforcement.DryRun);
+          return p;
+        });
+    Instant changed = Instant.now();
+
+    assertAtMostOneFurtherCall(changed);
+    h.simulator().faults().latency(Duration.ZERO);
+    h.awaitCondition("switched", "Enforced", "False", "DryRun");
+    assertThat(droppedOf("switched")).isEqualTo(h.simulator().drops().size());
+  }
+
+  @Test
+  void aPolicyWithAnHourIntervalRecoversWithin30sOfAnOutageEnding() {
+    start();
+    h.simulator().addConnection(mqtt("uid-1", "::ffff:198.51.100.1"));
+    h.simulator().faults().failNext(1000, 500);
+    apply("hourly", "interval: 1h\ndeny:\n- userids: [uid-1]");
+    h.awaitCondition("hourly", "Ready", "False", "BeebotteUnavailable");
+
+    // Ten seconds of outage, then Beebotte is back.
+    await().atMost(Duration.ofSeconds(15)).pollDelay(Duration.ofSeconds(10)).until(() -> true);
+    h.simulator().faults().clear();
+    Instant back = Instant.now();
+
+    await()
+        .atMost(Duration.ofSeconds(31))
+        .until(
+            () -> {
+              var ready = h.condition("hourly", "Ready");
+              return ready != null && "True".equals(ready.getStatus());
+            });
+    System.out.println(
+        "hourly policy Ready again "
+            + Duration.between(back, Instant.now()).toMillis()
+            + " ms after the outage ended");
+    assertThat(h.liveSids()).isEmpty();
+  }
+
+  @Test
+  void retryAfterIsHonouredBeyondTheRetryBudget() {
+    start();
+    h.simulator().addConnection(mqtt("uid-1", "::ffff:198.51.100.1"));
+    apply("busy", "interval: 1s\ndeny:\n- userids: [nobody]");
+    h.awaitCondition("busy", "Ready", "True", "Synced");
+
+    h.simulator().faults().rateLimitNext(1, Duration.ofSeconds(60));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> h.simulator().requests().stream().anyMatch(c -> c.status() == 429));
+    Instant limited = Instant.now();
+
+    // A 1 s policy would list about eight times in 8 s; Beebotte asked for 60 s of quiet.
+    await().atMost(Duration.ofSeconds(15)).pollDelay(Duration.ofSeconds(8)).until(() -> true);
+    assertThat(callsSince(EndpointKind.LIST, limited.plusMillis(50))).isEmpty();
+    assertThat(h.condition("busy", "Ready").getReason()).isEqualTo("BeebotteUnavailable");
+  }
+
+  @Test
+  void rotatingCredentialsBackListsAfresh() {
+    start();
+    h.createTokenSecret("beebotte-token", TOKEN);
+    h.simulator().addConnection(mqtt("uid-1", "::ffff:198.51.100.1"));
+    apply("rotated", "interval: 1h\nenforcement: DryRun\ndeny:\n- userids: [nobody]");
+    await().atMost(Duration.ofSeconds(10)).until(() -> Integer.valueOf(1).equals(connectedOf()));
+
+    setSecret(Map.of("token", TOKEN));
+    await().atMost(Duration.ofSeconds(10)).until(() -> calls(EndpointKind.LIST) == 2);
+
+    h.simulator().addConnection(mqtt("uid-2", "::ffff:198.51.100.2"));
+    setSecret(Map.of("apiKey", API_KEY, "secretKey", SECRET_KEY));
+
+    // Back on the first credentials: a listing of its own, showing what is connected now.
+    await().atMost(Duration.ofSeconds(10)).until(() -> Integer.valueOf(2).equals(connectedOf()));
+    assertThat(calls(EndpointKind.LIST)).isEqualTo(3);
+  }
+
+  private Integer connectedOf() {
+    ConnectionPolicy p = h.policy("rotated");
+    return p == null || p.getStatus() == null ? null : p.getStatus().getConnected();
+  }
+
+  private void setSecret(Map<String, String> data) {
+    h.kube()
+        .secrets()
+        .inNamespace(NAMESPACE)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("beebotte-account")
+                .endMetadata()
+                .withStringData(data)
+                .build())
+        .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+  }
+
+  @Test
+  void keysAndATokenOfOneOwnerShareOneListingAndDropEachSessionOnce() {
+    start();
+    h.createTokenSecret("beebotte-token", TOKEN);
+    for (int i = 0; i < 5; i++) {
+      h.simulator().addConnection(mqtt("dev-" + i, "::ffff:198.51.100." + i));
+    }
+    apply("by-keys", "interval: 2s\ndeny:\n- useridPatterns: [\"dev-*\"]");
+    h.apply(
+        """
+        apiVersion: beebotte.io/v1alpha1
+        kind: ConnectionPolicy
+        metadata: {name: by-token}
+        spec:
+          credentialsRef: {name: beebotte-token}
+          interval: 2s
+          deny:
+          - useridPatterns: ["dev-*"]
+        """);
+    h.awaitCondition("by-keys", "Ready", "True", "Synced");
+    h.awaitCondition("by-token", "Ready", "True", "Synced");
+
+    // Once both listings have shown the owner, one listing per interval serves both policies.
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    long before = calls(EndpointKind.LIST);
+    for (int i = 0; i < 5; i++) {
+      h.simulator().addConnection(mqtt("dev-" + (10 + i), "::ffff:198.51.100.1" + i));
+    }
+    await().atMost(Duration.ofSeconds(15)).pollDelay(Duration.ofSeconds(8)).until(() -> true);
+    long listings = calls(EndpointKind.LIST) - before;
+
+    assertThat(listings).as("listings in 8 s of two 2 s policies").isBetween(3L, 6L);
+    assertThat(h.liveSids()).isEmpty();
+    assertThat(h.simulator().drops()).hasSize(10);
+    assertThat(droppedOf("by-keys") + droppedOf("by-token")).isEqualTo(10);
+  }
+}
