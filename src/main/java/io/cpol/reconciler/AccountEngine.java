@@ -440,6 +440,10 @@ final class AccountEngine {
         if (nextAt != null && (next == null || nextAt.isBefore(next))) {
           next = nextAt;
         }
+        // While the account is paused nothing may start: wake up when the pause ends.
+        if (next != null && throttle.pausedUntil().isAfter(next)) {
+          next = throttle.pausedUntil();
+        }
         if (next != null) {
           scheduleLocked(next);
         }
@@ -564,7 +568,8 @@ final class AccountEngine {
     Reason reason = authentication ? Reason.AuthenticationFailed : Reason.BeebotteUnavailable;
     String message =
         "listing connections at " + endpoint + " failed: " + ConnectionPolicyReconciler.describe(e);
-    Instant pausedUntil = AccountThrottle.slowsDown(e) ? throttle.failed(e, now) : now;
+    Instant pausedUntil =
+        AccountThrottle.slowsDown(e) ? throttle.failed(e, now, shortestInterval(work)) : now;
     if (authentication && work.lanes().size() > 1) {
       // These credentials stopped working: the other lanes list with their own again.
       registry.split(this);
@@ -762,7 +767,7 @@ final class AccountEngine {
       return new CallResult(CallStatus.DROPPED, null, closedInstead);
     } catch (BeebotteException e) {
       if (AccountThrottle.slowsDown(e)) {
-        throttle.failed(e, registry.clock().instant());
+        throttle.failed(e, registry.clock().instant(), shortestInterval(work));
         stop.set(true);
       }
       boolean ambiguous = e.kind() == BeebotteException.Kind.TRANSIENT && e.httpStatus() != 429;
@@ -808,6 +813,15 @@ final class AccountEngine {
       case UNKNOWN -> registry.metrics().drops(protocol, "unknown", call.closes().size());
       default -> {}
     }
+  }
+
+  /** The shortest interval of the pass's policies, capped at the failure retry cap. */
+  private Duration shortestInterval(Work work) {
+    Duration shortest = registry.settings().failureRetryCap();
+    for (Entry e : work.order()) {
+      shortest = min(shortest, e.registration.interval());
+    }
+    return shortest;
   }
 
   private static Duration min(Duration a, Duration b) {

@@ -11,6 +11,9 @@ import java.time.Instant;
  * then. Waiting is done by scheduling, never by sleeping in a worker. Thread-safe.
  */
 final class AccountThrottle {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(AccountThrottle.class);
+
   private static final Duration FIRST_DELAY = Duration.ofSeconds(1);
 
   private final Duration maxDelay;
@@ -30,14 +33,31 @@ final class AccountThrottle {
         || e.kind() == BeebotteException.Kind.TRANSIENT;
   }
 
-  /** Pauses the account after {@code e}; returns until when. */
-  synchronized Instant failed(BeebotteException e, Instant now) {
+  /**
+   * Pauses the account after {@code e}; returns until when.
+   *
+   * @param cap the longest pause of its own this time (the account's shortest policy interval, so
+   *     recovery after Beebotte comes back is within min(interval, maxDelay)); a Retry-After may
+   *     ask for longer
+   */
+  synchronized Instant failed(BeebotteException e, Instant now, Duration cap) {
     consecutiveFailures++;
-    Duration delay = e.retryAfter() != null ? e.retryAfter() : backoff(consecutiveFailures);
+    Duration own = backoff(consecutiveFailures);
+    if (own.compareTo(cap) > 0) {
+      own = cap;
+    }
+    Duration delay = e.retryAfter() != null ? e.retryAfter() : own;
     Instant until = now.plus(delay);
     if (until.isAfter(pausedUntil)) {
       pausedUntil = until;
     }
+    log.info(
+        "Beebotte call failed ({}, HTTP {}): pausing the account's calls for {} ms"
+            + " ({} failures in a row)",
+        e.kind(),
+        e.httpStatus(),
+        Duration.between(now, pausedUntil).toMillis(),
+        consecutiveFailures);
     return pausedUntil;
   }
 
