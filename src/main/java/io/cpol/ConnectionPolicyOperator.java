@@ -3,15 +3,18 @@ package io.cpol;
 import io.cpol.beebotte.BeebotteClientConfig;
 import io.cpol.beebotte.OkHttpBeebotteClient;
 import io.cpol.beebotte.RetryPolicy;
+import io.cpol.policy.TolerantReader;
 import io.cpol.reconciler.BeebotteClientFactory;
 import io.cpol.reconciler.ConnectionPolicyReconciler;
 import io.cpol.reconciler.OperatorMetrics;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.Cloner;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -81,6 +84,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
             o -> {
               o.withKubernetesClient(kubernetes)
                   .withCloseClientOnStop(false)
+                  .withResourceCloner(new ReadReportKeepingCloner(kubernetes))
                   // Status lists are replaced with JSON patches, not server-side apply.
                   .withUseSSAToPatchPrimaryResource(false)
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
@@ -161,6 +165,25 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
       operator.stop();
       reconciler.close();
       operations.close();
+    }
+  }
+
+  /**
+   * JOSDK's cloner (a serialization round trip) plus what reading the spec left out, which the
+   * round trip cannot carry: the reconciler, which gets the clone, must still see it.
+   */
+  private static final class ReadReportKeepingCloner implements Cloner {
+    private final KubernetesClient kubernetes;
+
+    ReadReportKeepingCloner(KubernetesClient kubernetes) {
+      this.kubernetes = kubernetes;
+    }
+
+    @Override
+    public <R extends HasMetadata> R clone(R object) {
+      R copy = kubernetes.getKubernetesSerialization().clone(object);
+      TolerantReader.keepReadReport(object, copy);
+      return copy;
     }
   }
 
