@@ -1,5 +1,6 @@
 package io.cpol.beebotte;
 
+import com.fasterxml.jackson.core.ErrorReportConfiguration;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.cpol.beebotte.BeebotteException.Kind;
@@ -55,6 +56,7 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
   }
 
   private final Credentials credentials;
+  private final Redactor redactor;
   private final RetryPolicy retry;
   private final String userAgent;
   private final HttpUrl baseUrl;
@@ -84,6 +86,7 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
   OkHttpBeebotteClient(
       BeebotteClientConfig config, Clock clock, Sleeper sleeper, DoubleSupplier jitter) {
     this.credentials = config.credentials();
+    this.redactor = Redactor.of(credentials);
     this.retry = config.retry();
     this.userAgent = config.userAgent();
     this.baseUrl = HttpUrl.get(config.baseUrl());
@@ -93,7 +96,15 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
     this.jitter = Objects.requireNonNull(jitter, "jitter");
-    this.jsonFactory = new JsonFactory();
+    // No token previews in Jackson's messages: what they quote could be an echo cut in half.
+    this.jsonFactory =
+        JsonFactory.builder()
+            .errorReportConfiguration(
+                ErrorReportConfiguration.builder()
+                    .maxErrorTokenLength(0)
+                    .maxRawContentLength(0)
+                    .build())
+            .build();
     this.decoder = new ConnectionListDecoder(jsonFactory);
     this.meters = config.meterRegistry();
     this.http =
@@ -223,13 +234,14 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
       int attempt,
       SuccessHandler<T> handler) {
     Request request = sign(new Request.Builder().url(url), method, wireTarget).build();
+    Redactor redact = redactor.forRequest(request.header("Authorization"));
     long startNanos = System.nanoTime();
     int status = 0;
     boolean success = false;
     try (Response response = http.newCall(request).execute()) {
       status = response.code();
       if (!response.isSuccessful()) {
-        throw errorFor(method, wireTarget, response);
+        throw errorFor(method, wireTarget, response, redact);
       }
       T result = handler.handle(response);
       success = true;
@@ -240,9 +252,9 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
           Kind.TRANSIENT,
           status,
           0,
-          method + " " + wireTarget + ": " + what + ": " + redact(oneLine(e)),
+          method + " " + wireTarget + ": " + what + ": " + redact.redact(oneLine(e)),
           null,
-          e);
+          redact.redact(e));
     } finally {
       long nanos = System.nanoTime() - startNanos;
       String statusTag = status == 0 ? "io_error" : Integer.toString(status);
@@ -283,7 +295,8 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
     return request;
   }
 
-  private BeebotteException errorFor(String method, String wireTarget, Response response) {
+  private BeebotteException errorFor(
+      String method, String wireTarget, Response response, Redactor redact) {
     int status = response.code();
     ErrorBody body = ErrorBody.parse(jsonFactory, response.body().byteStream(), ERROR_BODY_LIMIT);
     Kind kind = classify(status, body.code());
@@ -295,10 +308,13 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
       message.append(", Beebotte code ").append(body.code());
     }
     if (body.message() != null) {
-      message.append(": ").append(redact(body.message()));
+      message.append(": ").append(redact.redact(body.message()));
     }
     if (status >= 300 && status < 400 && response.header("Location") != null) {
-      message.append(" (redirect to ").append(response.header("Location")).append(')');
+      message
+          .append(" (redirect to ")
+          .append(redact.redact(response.header("Location")))
+          .append(')');
     }
     return new BeebotteException(kind, status, body.code(), message.toString(), retryAfter, null);
   }
@@ -396,14 +412,5 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
     }
     String text = e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     return text.replace('\n', ' ').replace('\r', ' ');
-  }
-
-  /** Keeps credentials out of messages even if a server or proxy echoes them back. */
-  private String redact(String text) {
-    String secret =
-        credentials instanceof Credentials.Token token
-            ? token.token()
-            : ((Credentials.Keys) credentials).secretKey();
-    return secret.isEmpty() ? text : text.replace(secret, "***");
   }
 }
