@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 import okhttp3.ConnectionPool;
 import okhttp3.HttpUrl;
@@ -68,6 +69,8 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
   private final JsonFactory jsonFactory;
   private final ConnectionListDecoder decoder;
   private final MeterRegistry meters;
+  private final Counter skippedElements;
+  private final AtomicInteger lastSkipped = new AtomicInteger();
 
   /** A client on the system clock that really sleeps between retries. */
   public OkHttpBeebotteClient(BeebotteClientConfig config) {
@@ -107,6 +110,13 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
             .build();
     this.decoder = new ConnectionListDecoder(jsonFactory);
     this.meters = config.meterRegistry();
+    // Registered up front, so that an alert on it has a series at zero to start from.
+    this.skippedElements =
+        meters == null
+            ? null
+            : Counter.builder("beebotte.listing.skipped.elements")
+                .description("Listing elements skipped: not an object, or no usable userid")
+                .register(meters);
     this.http =
         new OkHttpClient.Builder()
             .connectTimeout(config.connectTimeout())
@@ -142,7 +152,19 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
   }
 
   private ConnectionListing decodeListing(Response response) throws IOException {
-    return ConnectionListing.of(decoder.decode(response.body().byteStream()));
+    ConnectionListing listing = decoder.listing(response.body().byteStream());
+    int before = lastSkipped.getAndSet(listing.skipped());
+    if (listing.skipped() != before) {
+      // Said when it changes, not at every listing of the same account.
+      log.warn(
+          "beebotte listing at {}: {} elements skipped (not an object, or no usable userid)",
+          baseUrl,
+          listing.skipped());
+    }
+    if (skippedElements != null && listing.skipped() > 0) {
+      skippedElements.increment(listing.skipped());
+    }
+    return listing;
   }
 
   private static Void drainDrop(Response response) {

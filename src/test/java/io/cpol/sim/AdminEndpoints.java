@@ -33,7 +33,8 @@ final class AdminEndpoints {
           "partial",
           "slowBodyNext",
           "perChunkMs",
-          "echoNext");
+          "echoNext",
+          "unreadableElementsNext");
   private static final String HELP =
       """
       Beebotte simulator admin endpoints (no credentials):
@@ -48,7 +49,7 @@ final class AdminEndpoints {
                {"rateLimitNext":1,"retryAfterSeconds":2}, {"latencyMs":50},
                {"malformedJsonNext":1}, {"resetNext":1,"partial":true},
                {"slowBodyNext":1,"perChunkMs":200}, {"echoNext":1,"status":400},
-               {"clear":true}
+               {"unreadableElementsNext":1}, {"clear":true}
       """;
 
   private final BeebotteSimulator sim;
@@ -182,6 +183,7 @@ final class AdminEndpoints {
     int resetNext = count(body, "resetNext");
     int slowNext = count(body, "slowBodyNext");
     int echoNext = count(body, "echoNext");
+    int unreadableNext = count(body, "unreadableElementsNext");
     if (slowNext > 0 && !body.has("perChunkMs")) {
       return badRequest("slowBodyNext needs perChunkMs");
     }
@@ -202,6 +204,7 @@ final class AdminEndpoints {
             : null);
     faults.malformedJsonNext(malformed);
     faults.echoCredentialsNext(echoNext, status);
+    faults.unreadableElementsNext(unreadableNext);
     faults.resetNext(resetNext, body.path("partial").asBoolean(false));
     if (slowNext > 0) {
       faults.slowBodyNext(slowNext, Duration.ofMillis(nonNegative(body, "perChunkMs")));

@@ -616,11 +616,26 @@ public final class BeebotteSimulator implements AutoCloseable {
         return response.withBody(cut);
       case SLOW_BODY:
         return response.withDelivery(SimResponse.Delivery.SLOW, fault.duration());
+      case UNREADABLE_ELEMENTS:
+        return withUnreadableElements(response);
       case RESET:
         return response.withDelivery(SimResponse.Delivery.PARTIAL_THEN_RESET, null);
       default:
         throw new IllegalStateException("not a damaging fault: " + fault);
     }
+  }
+
+  /** A listing with {@link Faults#UNREADABLE_ELEMENTS} first; any other answer unchanged. */
+  private static SimResponse withUnreadableElements(SimResponse response) {
+    byte[] body = response.materialize();
+    String text = new String(body, StandardCharsets.UTF_8);
+    if (response.status() != 200 || !text.startsWith("[")) {
+      return response.withBody(body);
+    }
+    String junk = String.join(",", Faults.UNREADABLE_ELEMENTS);
+    String rest = text.substring(1).trim();
+    return response.withBody(
+        ("[" + junk + (rest.startsWith("]") ? "" : ",") + rest).getBytes(StandardCharsets.UTF_8));
   }
 
   private void record(

@@ -31,7 +31,8 @@ public final class Faults {
     MALFORMED_JSON,
     RESET,
     SLOW_BODY,
-    ECHO
+    ECHO,
+    UNREADABLE_ELEMENTS
   }
 
   /**
@@ -139,6 +140,29 @@ public final class Faults {
     }
     return add(n, new Fault(Kind.ECHO, status, null, false));
   }
+
+  /**
+   * The next {@code n} requests are executed, and a listing among them comes back with {@link
+   * #UNREADABLE_ELEMENTS} ahead of its connections: elements that cannot be read as a connection
+   * (other requests are answered as usual, using the fault up).
+   */
+  public Faults unreadableElementsNext(int n) {
+    return add(n, new Fault(Kind.UNREADABLE_ELEMENTS, 0, null, false));
+  }
+
+  /**
+   * What {@link #unreadableElementsNext} adds to a listing: a number, a string, null, a list, an
+   * object without userid, one with a null userid, one with an empty userid.
+   */
+  public static final List<String> UNREADABLE_ELEMENTS =
+      List.of(
+          "7",
+          "\"uid-7\"",
+          "null",
+          "[{\"userid\":\"in-a-list\"}]",
+          "{\"sid\":\"s\",\"protocol\":\"mqtt\"}",
+          "{\"userid\":null}",
+          "{\"userid\":\"\"}");
 
   /** Every credential value an echo fault has repeated back so far, oldest first. */
   public synchronized List<String> echoed() {
