@@ -12,10 +12,6 @@ import ch.qos.logback.core.read.ListAppender;
 import io.cpol.testing.OperatorHarness;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,13 +88,7 @@ class EchoedCredentialsEndToEndTest {
   }
 
   private String metrics() throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + h.operator().httpPort() + "/metrics"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
+    return OperationsPort.get(h.operator(), "/metrics");
   }
 
   private static Logger root() {

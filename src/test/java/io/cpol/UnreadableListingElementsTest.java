@@ -8,10 +8,6 @@ import static org.awaitility.Awaitility.await;
 import io.cpol.beebotte.Connection;
 import io.cpol.sim.Faults;
 import io.cpol.testing.OperatorHarness;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -71,12 +67,6 @@ class UnreadableListingElementsTest {
   }
 
   private String metrics() throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + h.operator().httpPort() + "/metrics"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
+    return OperationsPort.get(h.operator(), "/metrics");
   }
 }
