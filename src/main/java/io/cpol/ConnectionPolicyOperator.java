@@ -3,6 +3,7 @@ package io.cpol;
 import io.cpol.beebotte.BeebotteClientConfig;
 import io.cpol.beebotte.OkHttpBeebotteClient;
 import io.cpol.beebotte.RetryPolicy;
+import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.TolerantReader;
 import io.cpol.reconciler.BeebotteClientFactory;
 import io.cpol.reconciler.ConnectionPolicyReconciler;
@@ -31,6 +32,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -143,12 +145,22 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
           }
         });
     operations =
-        new OperationsServer(config.httpPort(), () -> !stopped.get(), this::isReady, registry);
+        new OperationsServer(
+            config.httpBindAddress(),
+            config.httpPort(),
+            () -> !stopped.get(),
+            this::isReady,
+            registry);
+    // Build the policy deserializers now: the first watch event would otherwise pay ~0.3 s for it
+    // on the client's thread, which also delivers the Secret events.
+    kubernetes
+        .getKubernetesSerialization()
+        .convertValue(Map.of("spec", Map.of(), "status", Map.of()), ConnectionPolicy.class);
     operator.start();
     log.info(
-        "operator started: namespaces={}, http port {}, leader election {}",
+        "operator started: namespaces={}, http {}, leader election {}",
         config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces(),
-        operations.port(),
+        operations.address(),
         config.leaderElection() ? "on (lease " + config.leaseName() + ")" : "off");
   }
 

@@ -1,5 +1,7 @@
 package io.cpol;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -13,6 +15,7 @@ import java.util.Set;
  *
  * @param watchNamespaces namespaces to watch; empty means all
  * @param httpPort port of /healthz, /readyz and /metrics; 0 picks a free one
+ * @param httpBindAddress the address that port listens on; null means every interface
  * @param leaderElection whether replicas elect a leader on a Lease
  * @param leaseName the Lease's name
  * @param leaseNamespace the Lease's namespace; null means the operator's own
@@ -28,6 +31,7 @@ import java.util.Set;
 public record OperatorConfig(
     Set<String> watchNamespaces,
     int httpPort,
+    String httpBindAddress,
     boolean leaderElection,
     String leaseName,
     String leaseNamespace,
@@ -70,6 +74,7 @@ public record OperatorConfig(
     return new OperatorConfig(
         namespaces,
         integer(settings, "HTTP_PORT", 8080),
+        address(settings, "HTTP_BIND_ADDRESS"),
         bool(settings, "LEADER_ELECTION", false),
         settings.getOrDefault("LEADER_ELECTION_LEASE_NAME", "beebotte-connection-operator"),
         blankToNull(settings.get("LEADER_ELECTION_NAMESPACE")),
@@ -112,6 +117,20 @@ public record OperatorConfig(
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(key + ": " + e.getMessage());
     }
+  }
+
+  /** An IP address (or a host name resolved once, at start), or null when unset. */
+  private static String address(Map<String, String> s, String key) {
+    String v = blankToNull(s.get(key));
+    if (v != null) {
+      try {
+        InetAddress.getByName(v);
+      } catch (UnknownHostException e) {
+        throw new IllegalArgumentException(
+            key + " must be an IP address like 127.0.0.1 or ::1, not " + v);
+      }
+    }
+    return v;
   }
 
   private static String blankToNull(String v) {

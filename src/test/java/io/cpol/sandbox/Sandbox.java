@@ -155,6 +155,7 @@ public final class Sandbox implements AutoCloseable {
         OperatorConfig.from(
             new String[] {
               "--http-port=" + options.metricsPort(),
+              "--http-bind-address=127.0.0.1",
               "--default-endpoint=" + simulator.baseUrl(),
               "--leader-election=false",
               "--pod-name=sandbox-operator"
