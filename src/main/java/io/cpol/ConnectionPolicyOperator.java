@@ -151,8 +151,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
             () -> !stopped.get(),
             this::isReady,
             registry);
-    // Build the policy deserializers now: the first watch event would otherwise pay ~0.3 s for it
-    // on the client's thread, which also delivers the Secret events.
+    // Build the policy deserializers now, not while the first policy event waits for them (~0.3 s).
     kubernetes
         .getKubernetesSerialization()
         .convertValue(Map.of("spec", Map.of(), "status", Map.of()), ConnectionPolicy.class);
