@@ -3,15 +3,24 @@ package io.cpol;
 import io.cpol.beebotte.BeebotteClientConfig;
 import io.cpol.beebotte.OkHttpBeebotteClient;
 import io.cpol.beebotte.RetryPolicy;
+import io.cpol.policy.ConnectionPolicy;
+import io.cpol.policy.TolerantReader;
 import io.cpol.reconciler.BeebotteClientFactory;
 import io.cpol.reconciler.ConnectionPolicyReconciler;
 import io.cpol.reconciler.OperatorMetrics;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectorBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.Cloner;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.Gauge;
@@ -25,6 +34,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -36,18 +46,31 @@ import org.slf4j.LoggerFactory;
  * /metrics. The sandbox runs exactly this against its embedded API server.
  */
 public final class ConnectionPolicyOperator implements AutoCloseable {
+  /**
+   * How often a standby asks for the Lease (with up to 120% jitter) and the leader renews it. Half
+   * client-go's 2 s, so that after a graceful stop releases the Lease a standby takes over within
+   * about 2 s; the Lease itself still lasts client-go's 15 s when a leader dies without a word.
+   */
+  static final Duration LEASE_RETRY_PERIOD = Duration.ofSeconds(1);
+
+  // Not static: main picks the log format before the first logger exists.
+  private final Logger log = LoggerFactory.getLogger(ConnectionPolicyOperator.class);
   private final Operator operator;
   private final ConnectionPolicyReconciler reconciler;
   private final OperationsServer operations;
   private final OperatorConfig config;
+  private final KubernetesClient kubernetes;
   private final AtomicBoolean leader = new AtomicBoolean();
   private final AtomicBoolean stopped = new AtomicBoolean();
 
   private ConnectionPolicyOperator(
-      OperatorConfig config, KubernetesClient kubernetes, BeebotteClientFactory clients)
+      OperatorConfig config,
+      KubernetesClient kubernetes,
+      BeebotteClientFactory clients,
+      Runnable onLostLease)
       throws IOException {
     this.config = config;
-    Logger log = LoggerFactory.getLogger(ConnectionPolicyOperator.class);
+    this.kubernetes = kubernetes;
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
@@ -93,6 +116,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
             o -> {
               o.withKubernetesClient(kubernetes)
                   .withCloseClientOnStop(false)
+                  .withResourceCloner(new ReadReportKeepingCloner(kubernetes))
                   // Status lists are replaced with JSON patches, not server-side apply.
                   .withUseSSAToPatchPrimaryResource(false)
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
@@ -103,7 +127,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
                         config.leaseNamespace(),
                         LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
                         LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
-                        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                        LEASE_RETRY_PERIOD,
                         config.identity(),
                         new LeaderCallbacks(
                             () -> {
@@ -116,11 +140,12 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
                                 // A replica that lost its lease must not keep half-running:
                                 // exit (off the elector's thread) and let Kubernetes restart it.
                                 log.error("{} lost the lease; exiting", config.identity());
-                                new Thread(() -> System.exit(1), "lost-lease-exit").start();
+                                new Thread(onLostLease, "lost-lease-exit").start();
                               }
                             },
                             id -> log.info("leader is {}", id)),
-                        // Not JOSDK's exit: it would also fire during a graceful shutdown.
+                        // Not JOSDK's exit: it would also fire during a graceful shutdown, which
+                        // instead releases the Lease (close()).
                         false));
               }
             });
@@ -135,13 +160,22 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
           }
         });
     operations =
-        new OperationsServer(config.httpPort(), () -> !stopped.get(), this::isReady, registry);
+        new OperationsServer(
+            config.httpBindAddress(),
+            config.httpPort(),
+            () -> !stopped.get(),
+            this::isReady,
+            registry);
+    // Build the policy deserializers now, not while the first policy event waits for them (~0.3 s).
+    kubernetes
+        .getKubernetesSerialization()
+        .convertValue(Map.of("spec", Map.of(), "status", Map.of()), ConnectionPolicy.class);
     operator.start();
     log.info(
-        "operator started: namespaces={}, label selector {}, http port {}, leader election {}",
+        "operator started: namespaces={}, label selector {}, http {}, leader election {}",
         config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces(),
         config.watchLabelSelector() == null ? "none" : config.watchLabelSelector(),
-        operations.port(),
+        operations.address(),
         config.leaderElection() ? "on (lease " + config.leaseName() + ")" : "off");
   }
 
@@ -153,7 +187,20 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
   public static ConnectionPolicyOperator start(
       OperatorConfig config, KubernetesClient kubernetes, BeebotteClientFactory clients)
       throws IOException {
-    return new ConnectionPolicyOperator(config, kubernetes, clients);
+    return start(config, kubernetes, clients, () -> System.exit(1));
+  }
+
+  /**
+   * Starts the operator; {@code onLostLease} runs (on its own thread) when this replica loses the
+   * Lease other than by {@link #close()}.
+   */
+  static ConnectionPolicyOperator start(
+      OperatorConfig config,
+      KubernetesClient kubernetes,
+      BeebotteClientFactory clients,
+      Runnable onLostLease)
+      throws IOException {
+    return new ConnectionPolicyOperator(config, kubernetes, clients, onLostLease);
   }
 
   /** Ready once informers are synced; a standby replica waiting for the lease is ready too. */
@@ -175,12 +222,72 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
     return operations.port();
   }
 
+  /**
+   * Stops gracefully (what SIGTERM does): stops reconciling, then, when this replica leads,
+   * releases the Lease so that a standby takes over at its next try instead of when the Lease
+   * expires.
+   */
   @Override
   public void close() {
     if (stopped.compareAndSet(false, true)) {
       operator.stop();
+      if (config.leaderElection()) {
+        releaseLease();
+      }
       reconciler.close();
       operations.close();
+    }
+  }
+
+  /**
+   * JOSDK 5.2.3 builds its elector with Fabric8's releaseOnCancel off and offers no setting, so
+   * this asks Fabric8's own {@link LeaderElector#release()} on the same Lease: it writes an empty
+   * holder only while this replica still holds it (an optimistic update on the Lease's version).
+   * Called once no controller runs any more, so two replicas never reconcile at once.
+   */
+  private void releaseLease() {
+    String namespace =
+        config.leaseNamespace() != null
+            ? config.leaseNamespace()
+            : kubernetes.getConfiguration().getNamespace();
+    LeaderElector elector =
+        new LeaderElectorBuilder(kubernetes, Runnable::run)
+            .withConfig(
+                new LeaderElectionConfig(
+                    new LeaseLock(namespace, config.leaseName(), config.identity()),
+                    LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                    LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                    LEASE_RETRY_PERIOD,
+                    new LeaderCallbacks(() -> {}, () -> {}, id -> {}),
+                    true,
+                    config.leaseName()))
+            .build();
+    try {
+      if (elector.release()) {
+        log.info("{} released the lease {}/{}", config.identity(), namespace, config.leaseName());
+      }
+    } catch (KubernetesClientException e) {
+      // Someone else holds it by now, or the API is unreachable: the Lease then expires as usual.
+      log.warn("{} could not release the lease: {}", config.identity(), e.getMessage());
+    }
+  }
+
+  /**
+   * JOSDK's cloner (a serialization round trip) plus what reading the spec left out, which the
+   * round trip cannot carry: the reconciler, which gets the clone, must still see it.
+   */
+  private static final class ReadReportKeepingCloner implements Cloner {
+    private final KubernetesClient kubernetes;
+
+    ReadReportKeepingCloner(KubernetesClient kubernetes) {
+      this.kubernetes = kubernetes;
+    }
+
+    @Override
+    public <R extends HasMetadata> R clone(R object) {
+      R copy = kubernetes.getKubernetesSerialization().clone(object);
+      TolerantReader.keepReadReport(object, copy);
+      return copy;
     }
   }
 

@@ -14,10 +14,23 @@ import java.util.function.BooleanSupplier;
 final class OperationsServer implements AutoCloseable {
   private final HttpServer server;
 
+  /**
+   * @param bindAddress the address to listen on; null for every interface (what a pod needs, so the
+   *     kubelet and Prometheus reach it)
+   */
   OperationsServer(
-      int port, BooleanSupplier alive, BooleanSupplier ready, PrometheusMeterRegistry registry)
+      String bindAddress,
+      int port,
+      BooleanSupplier alive,
+      BooleanSupplier ready,
+      PrometheusMeterRegistry registry)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress(port), 0);
+    server =
+        HttpServer.create(
+            bindAddress == null
+                ? new InetSocketAddress(port)
+                : new InetSocketAddress(bindAddress, port),
+            0);
     server.createContext("/healthz", ex -> probe(ex, alive.getAsBoolean()));
     server.createContext("/readyz", ex -> probe(ex, ready.getAsBoolean()));
     server.createContext(
@@ -32,6 +45,11 @@ final class OperationsServer implements AutoCloseable {
 
   int port() {
     return server.getAddress().getPort();
+  }
+
+  /** Where it listens; a wildcard address means every interface. */
+  InetSocketAddress address() {
+    return server.getAddress();
   }
 
   private static void probe(HttpExchange ex, boolean ok) throws IOException {
@@ -66,6 +84,7 @@ final class OperationsServer implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(1);
+    // Probes and scrapes in flight at shutdown need no answer; stop(1) would wait out the second.
+    server.stop(0);
   }
 }

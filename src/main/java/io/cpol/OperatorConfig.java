@@ -1,6 +1,8 @@
 package io.cpol;
 
 import io.cpol.policy.SpecConstraints;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -15,6 +17,7 @@ import java.util.Set;
  * @param watchNamespaces namespaces to watch; empty means all
  * @param watchLabelSelector the shard: only policies with matching labels; null means all
  * @param httpPort port of /healthz, /readyz and /metrics; 0 picks a free one
+ * @param httpBindAddress the address that port listens on; null means every interface
  * @param leaderElection whether replicas elect a leader on a Lease
  * @param leaseName the Lease's name; with a watch label selector, the configured name with the
  *     shard's suffix ({@link WatchLabelSelector#leaseName})
@@ -33,6 +36,7 @@ public record OperatorConfig(
     Set<String> watchNamespaces,
     WatchLabelSelector watchLabelSelector,
     int httpPort,
+    String httpBindAddress,
     boolean leaderElection,
     String leaseName,
     String leaseNamespace,
@@ -84,6 +88,7 @@ public record OperatorConfig(
         namespaces,
         shard,
         integer(settings, "HTTP_PORT", 8080),
+        address(settings, "HTTP_BIND_ADDRESS"),
         bool(settings, "LEADER_ELECTION", false),
         shard == null ? leaseName : shard.leaseName(leaseName),
         blankToNull(settings.get("LEADER_ELECTION_NAMESPACE")),
@@ -127,6 +132,20 @@ public record OperatorConfig(
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(key + ": " + e.getMessage());
     }
+  }
+
+  /** An IP address (or a host name resolved once, at start), or null when unset. */
+  private static String address(Map<String, String> s, String key) {
+    String v = blankToNull(s.get(key));
+    if (v != null) {
+      try {
+        InetAddress.getByName(v);
+      } catch (UnknownHostException e) {
+        throw new IllegalArgumentException(
+            key + " must be an IP address like 127.0.0.1 or ::1, not " + v);
+      }
+    }
+    return v;
   }
 
   private static String blankToNull(String v) {

@@ -1,11 +1,14 @@
 package io.cpol;
 
+import static io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cpol.deploy.DeployManifests;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,6 +22,7 @@ class OperatorConfigTest {
     OperatorConfig c = OperatorConfig.from(new String[0], Map.of());
     assertThat(c.watchNamespaces()).isEmpty();
     assertThat(c.httpPort()).isEqualTo(8080);
+    assertThat(c.httpBindAddress()).as("every interface, as a pod needs").isNull();
     assertThat(c.leaderElection()).isFalse();
     assertThat(c.logFormat()).isEqualTo("text");
     assertThat(c.defaultEndpoint()).isEqualTo("https://api.beebotte.com");
@@ -56,6 +60,31 @@ class OperatorConfigTest {
   }
 
   @Test
+  void theOperationsPortListensWhereItIsTold() throws Exception {
+    for (String address : new String[] {"127.0.0.1", "::1"}) {
+      OperatorConfig c =
+          OperatorConfig.from(
+              new String[] {"--http-bind-address=" + address},
+              Map.of("HTTP_BIND_ADDRESS", "0.0.0.0"));
+      try (OperationsServer server =
+          new OperationsServer(
+              c.httpBindAddress(),
+              0,
+              () -> true,
+              () -> true,
+              new PrometheusMeterRegistry(DEFAULT))) {
+        assertThat(server.address().getAddress()).isEqualTo(InetAddress.getByName(address));
+        assertThat(server.address().getAddress().isLoopbackAddress()).isTrue();
+      }
+    }
+    try (OperationsServer server =
+        new OperationsServer(
+            null, 0, () -> true, () -> true, new PrometheusMeterRegistry(DEFAULT))) {
+      assertThat(server.address().getAddress().isAnyLocalAddress()).isTrue();
+    }
+  }
+
+  @Test
   void badSettingsAreNamedInTheError() {
     assertThatThrownBy(() -> OperatorConfig.from(new String[] {"--http-port=abc"}, Map.of()))
         .hasMessageContaining("HTTP_PORT");
@@ -66,6 +95,9 @@ class OperatorConfigTest {
     assertThatThrownBy(
             () -> OperatorConfig.from(new String[0], Map.of("STATUS_HEARTBEAT", "5 minutes")))
         .hasMessageContaining("STATUS_HEARTBEAT");
+    assertThatThrownBy(
+            () -> OperatorConfig.from(new String[] {"--http-bind-address=300.1.1.1"}, Map.of()))
+        .hasMessageContaining("HTTP_BIND_ADDRESS");
     assertThatThrownBy(() -> OperatorConfig.from(new String[] {"http-port"}, Map.of()))
         .hasMessageContaining("--http-port=8080");
   }

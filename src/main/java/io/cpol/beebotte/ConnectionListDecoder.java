@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -28,14 +27,26 @@ public final class ConnectionListDecoder {
   }
 
   /**
-   * Decodes a JSON array of connection objects. Unknown fields are skipped and absent fields are
-   * null (false for subscription flags), so Beebotte can add fields without breaking the operator.
-   * Does not close {@code in}.
+   * Decodes a JSON array of connection objects, the connections alone; see {@link #listing}.
    *
    * @return an unmodifiable list
-   * @throws IOException when reading fails or the body is not a JSON array of objects
+   * @throws IOException when reading fails or the body is not a JSON array
    */
   public List<Connection> decode(InputStream in) throws IOException {
+    return listing(in).connections();
+  }
+
+  /**
+   * Decodes a JSON array of connection objects. Unknown fields are skipped and absent fields are
+   * null (false for subscription flags), so Beebotte can add fields without breaking the operator.
+   * An element that is not an object, or an object without a usable userid (absent, null, empty, an
+   * object or a list), can be neither told apart nor dropped: it is skipped and counted, and the
+   * rest of the account is still listed. Does not close {@code in}.
+   *
+   * @throws IOException when reading fails or the body is not one JSON array (truncated, another
+   *     value, or followed by more content)
+   */
+  public ConnectionListing listing(InputStream in) throws IOException {
     try (JsonParser p = factory.createParser(in)) {
       // The caller owns the stream (e.g. an HTTP response that must be closed its own way).
       p.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
@@ -43,18 +54,25 @@ public final class ConnectionListDecoder {
         throw new JsonParseException(p, "expected a JSON array of connections");
       }
       List<Connection> out = new ArrayList<>();
+      int skipped = 0;
       JsonToken t;
-      while ((t = p.nextToken()) == JsonToken.START_OBJECT) {
-        out.add(readConnection(p));
-      }
-      if (t != JsonToken.END_ARRAY) {
-        throw new JsonParseException(p, "expected a connection object, got " + t);
+      while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+        if (t == JsonToken.START_OBJECT) {
+          Connection c = readConnection(p);
+          if (c.userid() != null && !c.userid().isEmpty()) {
+            out.add(c);
+            continue;
+          }
+        } else {
+          skipChildren(p, t);
+        }
+        skipped++;
       }
       // Anything after the array means the body is not what we think it is.
       if (p.nextToken() != null) {
         throw new JsonParseException(p, "unexpected content after the connection array");
       }
-      return Collections.unmodifiableList(out);
+      return new ConnectionListing(out, skipped);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.cpol.beebotte;
 
+import com.fasterxml.jackson.core.ErrorReportConfiguration;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.cpol.beebotte.BeebotteException.Kind;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 import okhttp3.ConnectionPool;
 import okhttp3.HttpUrl;
@@ -55,6 +57,7 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
   }
 
   private final Credentials credentials;
+  private final Redactor redactor;
   private final RetryPolicy retry;
   private final String userAgent;
   private final HttpUrl baseUrl;
@@ -66,6 +69,8 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
   private final JsonFactory jsonFactory;
   private final ConnectionListDecoder decoder;
   private final MeterRegistry meters;
+  private final Counter skippedElements;
+  private final AtomicInteger lastSkipped = new AtomicInteger();
 
   /** A client on the system clock that really sleeps between retries. */
   public OkHttpBeebotteClient(BeebotteClientConfig config) {
@@ -84,6 +89,7 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
   OkHttpBeebotteClient(
       BeebotteClientConfig config, Clock clock, Sleeper sleeper, DoubleSupplier jitter) {
     this.credentials = config.credentials();
+    this.redactor = Redactor.of(credentials);
     this.retry = config.retry();
     this.userAgent = config.userAgent();
     this.baseUrl = HttpUrl.get(config.baseUrl());
@@ -93,9 +99,24 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
     this.jitter = Objects.requireNonNull(jitter, "jitter");
-    this.jsonFactory = new JsonFactory();
+    // No token previews in Jackson's messages: what they quote could be an echo cut in half.
+    this.jsonFactory =
+        JsonFactory.builder()
+            .errorReportConfiguration(
+                ErrorReportConfiguration.builder()
+                    .maxErrorTokenLength(0)
+                    .maxRawContentLength(0)
+                    .build())
+            .build();
     this.decoder = new ConnectionListDecoder(jsonFactory);
     this.meters = config.meterRegistry();
+    // Registered up front, so that an alert on it has a series at zero to start from.
+    this.skippedElements =
+        meters == null
+            ? null
+            : Counter.builder("beebotte.listing.skipped.elements")
+                .description("Listing elements skipped: not an object, or no usable userid")
+                .register(meters);
     this.http =
         new OkHttpClient.Builder()
             .connectTimeout(config.connectTimeout())
@@ -131,7 +152,19 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
   }
 
   private ConnectionListing decodeListing(Response response) throws IOException {
-    return ConnectionListing.of(decoder.decode(response.body().byteStream()));
+    ConnectionListing listing = decoder.listing(response.body().byteStream());
+    int before = lastSkipped.getAndSet(listing.skipped());
+    if (listing.skipped() != before) {
+      // Said when it changes, not at every listing of the same account.
+      log.warn(
+          "beebotte listing at {}: {} elements skipped (not an object, or no usable userid)",
+          baseUrl,
+          listing.skipped());
+    }
+    if (skippedElements != null && listing.skipped() > 0) {
+      skippedElements.increment(listing.skipped());
+    }
+    return listing;
   }
 
   private static Void drainDrop(Response response) {
@@ -223,13 +256,14 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
       int attempt,
       SuccessHandler<T> handler) {
     Request request = sign(new Request.Builder().url(url), method, wireTarget).build();
+    Redactor redact = redactor.forRequest(request.header("Authorization"));
     long startNanos = System.nanoTime();
     int status = 0;
     boolean success = false;
     try (Response response = http.newCall(request).execute()) {
       status = response.code();
       if (!response.isSuccessful()) {
-        throw errorFor(method, wireTarget, response);
+        throw errorFor(method, wireTarget, response, redact);
       }
       T result = handler.handle(response);
       success = true;
@@ -240,9 +274,9 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
           Kind.TRANSIENT,
           status,
           0,
-          method + " " + wireTarget + ": " + what + ": " + redact(oneLine(e)),
+          method + " " + wireTarget + ": " + what + ": " + redact.redact(oneLine(e)),
           null,
-          e);
+          redact.redact(e));
     } finally {
       long nanos = System.nanoTime() - startNanos;
       String statusTag = status == 0 ? "io_error" : Integer.toString(status);
@@ -283,7 +317,8 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
     return request;
   }
 
-  private BeebotteException errorFor(String method, String wireTarget, Response response) {
+  private BeebotteException errorFor(
+      String method, String wireTarget, Response response, Redactor redact) {
     int status = response.code();
     ErrorBody body = ErrorBody.parse(jsonFactory, response.body().byteStream(), ERROR_BODY_LIMIT);
     Kind kind = classify(status, body.code());
@@ -295,10 +330,13 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
       message.append(", Beebotte code ").append(body.code());
     }
     if (body.message() != null) {
-      message.append(": ").append(redact(body.message()));
+      message.append(": ").append(redact.redact(body.message()));
     }
     if (status >= 300 && status < 400 && response.header("Location") != null) {
-      message.append(" (redirect to ").append(response.header("Location")).append(')');
+      message
+          .append(" (redirect to ")
+          .append(redact.redact(response.header("Location")))
+          .append(')');
     }
     return new BeebotteException(kind, status, body.code(), message.toString(), retryAfter, null);
   }
@@ -396,14 +434,5 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
     }
     String text = e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     return text.replace('\n', ' ').replace('\r', ' ');
-  }
-
-  /** Keeps credentials out of messages even if a server or proxy echoes them back. */
-  private String redact(String text) {
-    String secret =
-        credentials instanceof Credentials.Token token
-            ? token.token()
-            : ((Credentials.Keys) credentials).secretKey();
-    return secret.isEmpty() ? text : text.replace(secret, "***");
   }
 }

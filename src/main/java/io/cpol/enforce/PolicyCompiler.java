@@ -49,8 +49,10 @@ final class PolicyCompiler {
     int connectionsLimit = connectionsLimit(spec.getReport());
     List<CompiledRule> deny = rules("spec.deny", spec.getDeny(), true);
     List<CompiledRule> allow = rules("spec.allow", spec.getAllow(), false);
-    if (!problems.isEmpty()) {
-      throw new InvalidSpecException(problems);
+    // Values that could not be read were left out; enforcing the rest would enforce another spec.
+    List<String> unreadable = spec.readReport().unreadable();
+    if (!problems.isEmpty() || !unreadable.isEmpty()) {
+      throw new InvalidSpecException(spec.readReport().withValidationProblems(problems));
     }
     return new CompiledPolicy(
         secretName,

@@ -1,5 +1,6 @@
 package io.cpol.policy;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -43,5 +44,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+// A top-level field this version does not know must not stop the informer either.
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class ConnectionPolicy extends CustomResource<ConnectionPolicySpec, ConnectionPolicyStatus>
     implements Namespaced {}

@@ -2,6 +2,7 @@ package io.cpol.policy;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -12,6 +13,7 @@ import java.util.List;
 
 /** What a ConnectionPolicy asks for: which connections to keep off one Beebotte account. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonDeserialize(using = TolerantReader.Spec.class)
 public class ConnectionPolicySpec {
   public static final String DEFAULT_ENDPOINT = SpecConstraints.DEFAULT_ENDPOINT;
   public static final String DEFAULT_INTERVAL = SpecConstraints.DEFAULT_INTERVAL;
@@ -68,6 +70,18 @@ public class ConnectionPolicySpec {
 
   @JsonPropertyDescription("What status reports.")
   private ReportSpec report;
+
+  /** Not a property: what reading this spec left out. */
+  private transient TolerantReader.ReadReport readReport = TolerantReader.ReadReport.CLEAN;
+
+  /** Unknown fields (ignored) and unreadable values (which make the spec invalid) of this spec. */
+  public TolerantReader.ReadReport readReport() {
+    return readReport;
+  }
+
+  void recordReading(TolerantReader.ReadReport report) {
+    this.readReport = report;
+  }
 
   public SecretReference getCredentialsRef() {
     return credentialsRef;

@@ -2,6 +2,7 @@ package io.cpol.policy;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Objects;
 
 /** What the operator saw and did at the last sync. Written only by the operator. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonDeserialize(using = TolerantReader.Status.class)
 public class ConnectionPolicyStatus {
   @JsonPropertyDescription("The spec generation the status describes.")
   private Long observedGeneration;

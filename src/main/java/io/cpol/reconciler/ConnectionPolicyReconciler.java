@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -57,6 +58,8 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
   private final Clock clock;
   private final String defaultEndpoint;
   private final Map<String, Compiled> compiled = new ConcurrentHashMap<>();
+  private final Map<String, Long> warnedUnknown = new ConcurrentHashMap<>();
+  private final Map<String, Integer> failedAttempts = new ConcurrentHashMap<>();
 
   /**
    * Wires a reconciler with its collaborators.
@@ -149,6 +152,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     Instant now = clock.instant();
 
     // 1. Validate: an invalid spec never lists or drops.
+    warnOfUnknownFields(policy, ref, generation);
     CompiledPolicy rules;
     try {
       rules = compile(policy, generation);
@@ -187,6 +191,8 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
         new PolicyRegistration(
             ref, generation, rules, credentials, AccountKey.of(endpoint, credentials)));
 
+    failedAttempts.remove(ref.uid());
+
     // 4. Record what the engine's last pass produced for this generation.
     Optional<PassOutcome> outcome = engines.outcome(ref, generation);
     if (outcome.isEmpty()) {
@@ -211,6 +217,71 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
           o.listedAt().getEpochSecond());
     }
     return record(policy, next);
+  }
+
+  /**
+   * Any unexpected failure of a reconcile becomes {@code Ready=False ReconcileError} (a message
+   * without secrets), and the policy is tried again with a back-off that doubles from 1 s and never
+   * exceeds its interval. A conflict (the status changed since the cached copy was read) is no
+   * failure: it is retried at once on a fresh copy.
+   */
+  @Override
+  public ErrorStatusUpdateControl<ConnectionPolicy> updateErrorStatus(
+      ConnectionPolicy policy, Context<ConnectionPolicy> context, Exception e) {
+    PolicyRef ref = PolicyRef.of(policy);
+    Throwable cause = e;
+    while (cause instanceof io.javaoperatorsdk.operator.OperatorException
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof KubernetesClientException k && k.getCode() == 409) {
+      return ErrorStatusUpdateControl.<ConnectionPolicy>noStatusUpdate()
+          .withNoRetry()
+          .rescheduleAfter(Duration.ofMillis(200));
+    }
+    int attempt = failedAttempts.merge(ref.uid(), 1, Integer::sum);
+    Duration cap =
+        Optional.ofNullable(compiled.get(ref.uid()))
+            .map(c -> c.rules().interval())
+            .orElse(Duration.ofSeconds(30));
+    Duration delay = Duration.ofSeconds(1L << Math.min(attempt - 1, 16));
+    if (delay.compareTo(cap) > 0) {
+      delay = cap;
+    }
+    String message =
+        "reconcile failed (attempt "
+            + attempt
+            + ", next in "
+            + delay.toSeconds()
+            + " s): "
+            + unexpected(cause);
+    log.error("policy {}: {}", ref, message, e);
+    long generation = Objects.requireNonNullElse(policy.getMetadata().getGeneration(), 0L);
+    try {
+      record(
+          policy,
+          statusBuilder.failed(
+              policy.getStatus(),
+              generation,
+              Reason.ReconcileError,
+              message,
+              engines.ledger(ref, policy.getStatus()).snapshot(),
+              clock.instant()));
+    } catch (RuntimeException writeFailed) {
+      log.warn("policy {}: could not record the failure: {}", ref, unexpected(writeFailed));
+    }
+    return ErrorStatusUpdateControl.<ConnectionPolicy>noStatusUpdate()
+        .withNoRetry()
+        .rescheduleAfter(delay);
+  }
+
+  /** An unexpected exception in a line a user can read: its kind and first message line. */
+  private static String unexpected(Throwable e) {
+    String text = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+    if (text.length() > 300) {
+      text = text.substring(0, 300) + "...";
+    }
+    return e.getClass().getSimpleName() + (text.isEmpty() ? "" : ": " + text);
   }
 
   /** Stops every account engine and closes the Beebotte clients. */
@@ -272,6 +343,28 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     return rules;
   }
 
+  /**
+   * Fields this version does not know (a newer CRD, a typo a lenient API server kept) are ignored,
+   * and said once per generation in a Warning, so an upgrade or rollback never stops enforcement
+   * and the user still learns what is not applied.
+   */
+  private void warnOfUnknownFields(ConnectionPolicy policy, PolicyRef ref, long generation) {
+    if (policy.getSpec() == null) {
+      return;
+    }
+    List<String> unknown = policy.getSpec().readReport().unknownFields();
+    if (unknown.isEmpty() || Long.valueOf(generation).equals(warnedUnknown.get(ref.uid()))) {
+      return;
+    }
+    warnedUnknown.put(ref.uid(), generation);
+    String message =
+        "ignored fields this operator version does not know: "
+            + String.join(", ", unknown.subList(0, Math.min(unknown.size(), 10)))
+            + (unknown.size() > 10 ? " and " + (unknown.size() - 10) + " more" : "");
+    log.warn("policy {}: {}", ref, message);
+    events.warning(policy, "UnknownFields", message);
+  }
+
   /** One Warning per change of failure, not one per retry. */
   private void warnOnNewFailure(
       ConnectionPolicy policy, ConnectionPolicyStatus old, ConnectionPolicyStatus next) {
@@ -310,6 +403,8 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
             });
     metrics.retainPolicies(live);
     compiled.keySet().retainAll(liveUids);
+    warnedUnknown.keySet().retainAll(liveUids);
+    failedAttempts.keySet().retainAll(liveUids);
     engines.retainPolicies(liveUids);
   }
 

@@ -217,6 +217,24 @@ class BeebotteClientSimulatorTest {
   }
 
   @Test
+  void aNonAsciiUseridGoesOutPercentEncodedAsUtf8AndVerifies() {
+    Connection sensor =
+        new Connection(
+            "capteur-é", "capteur-é", "mqtt", null, "::ffff:198.51.100.3", OWNER, null, null);
+    sim.addConnection(sensor);
+    BeebotteClient client = client(KEYS);
+
+    assertThat(client.listConnections(ConnectionFilter.user("capteur-é")))
+        .extracting(Connection::userid)
+        .containsExactly("capteur-é");
+    assertLastCall(Auth.KEYS, "GET", "/v1/connections/capteur-%C3%A9?");
+    client.drop(DropTarget.user("capteur-é"));
+    assertLastCall(Auth.KEYS, "DELETE", "/v1/connections/drop/capteur-%C3%A9?");
+    assertThat(dropped()).isEqualTo(keys(sim.drops().get(0).connection()));
+    assertThat(sim.drops()).extracting(d -> d.connection().userid()).containsExactly("capteur-é");
+  }
+
+  @Test
   void tamperedSecretIsAnAuthenticationFailureAndNotRetried() {
     BeebotteClient client = client(new Credentials.Keys(KEYS.apiKey(), KEYS.secretKey() + "x"));
     BeebotteException e = thrown(() -> client.listConnections(ConnectionFilter.all()));

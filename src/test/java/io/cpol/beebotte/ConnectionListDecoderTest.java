@@ -97,9 +97,31 @@ class ConnectionListDecoderTest {
         .containsExactly(new Connection("u", null, null, null, null, null, null, List.of()));
     assertThat(decode("[{\"userid\": \"u\", \"userinfo\": null, \"subscriptions\": null}]"))
         .containsExactly(new Connection("u", null, null, null, null, null, null, List.of()));
-    assertThat(decode("[{\"subscriptions\": [{}], \"userinfo\": {}}]").get(0).subscriptions())
+    assertThat(
+            decode("[{\"userid\": \"u\", \"subscriptions\": [{}], \"userinfo\": {}}]")
+                .get(0)
+                .subscriptions())
         .containsExactly(new Subscription(null, null, false, false));
-    assertThat(decode("[{}]")).hasSize(1);
+  }
+
+  @Test
+  void elementsThatCannotBeToldApartAreSkippedAndCountedNotFatal() throws IOException {
+    String body =
+        "[1, \"x\", null, true, [{\"userid\": \"in-a-list\"}], {}, {\"userid\": null},"
+            + " {\"userid\": \"\"}, {\"userid\": {\"id\": \"u\"}}, {\"userid\": [\"u\"]},"
+            + MQTT_EXAMPLE
+            + ", 2.5]";
+
+    ConnectionListing listing = listing(body);
+
+    assertThat(listing.connections()).containsExactly(MQTT);
+    assertThat(listing.skipped()).isEqualTo(11);
+    assertThat(listing("[" + MQTT_EXAMPLE + "]").skipped()).isZero();
+    assertThat(listing("[]")).isEqualTo(new ConnectionListing(List.of(), 0));
+  }
+
+  private ConnectionListing listing(String json) throws IOException {
+    return decoder.listing(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
@@ -129,13 +151,14 @@ class ConnectionListDecoderTest {
         "[{\"userid\": \"u\"}",
         "[{\"userid\": \"u\"",
         "[{\"userid\": \"u",
-        "[1, 2]",
-        "[{\"userid\": \"u\"}, \"x\"]",
+        "[1, 2",
+        "[{\"userid\": \"u\"}, \"x\"",
+        "[{\"userid\": \"u\"}, [1, ",
         "[] []",
         "[] junk",
         "[{\"subscriptions\": [{\"channel\": \"c\"}"
       })
-  void rejectsBodiesThatAreNotACompleteArrayOfObjects(String body) {
+  void rejectsBodiesThatAreNotOneCompleteArray(String body) {
     assertThatThrownBy(() -> decode(body)).isInstanceOf(IOException.class);
   }
 

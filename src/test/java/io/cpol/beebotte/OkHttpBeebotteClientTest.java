@@ -733,6 +733,22 @@ class OkHttpBeebotteClientTest {
   }
 
   @Test
+  void elementsThatCannotBeReadAreSkippedCountedAndMetered() {
+    String body = "[" + ConnectionListDecoderTest.MQTT_EXAMPLE + ", 7, {\"sid\": \"s\"}]";
+    enqueue(200, body);
+    enqueue(200, body);
+    BeebotteClient client = client(KEYS);
+    assertThat(meters.counter("beebotte.listing.skipped.elements").count()).isZero();
+
+    ConnectionListing listing = client.list(ConnectionFilter.all());
+    client.list(ConnectionFilter.all());
+
+    assertThat(listing.connections()).containsExactly(ConnectionListDecoderTest.MQTT);
+    assertThat(listing.skipped()).isEqualTo(2);
+    assertThat(meters.counter("beebotte.listing.skipped.elements").count()).isEqualTo(4);
+  }
+
+  @Test
   void secretsStayOutOfLogsExceptionsAndToString() {
     Logger logger = (Logger) LoggerFactory.getLogger(OkHttpBeebotteClient.class);
     Level previous = logger.getLevel();

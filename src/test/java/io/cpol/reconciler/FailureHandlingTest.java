@@ -203,4 +203,22 @@ class FailureHandlingTest {
             .filter(c -> c.endpoint() == RecordedCall.EndpointKind.LIST)
             .count();
   }
+
+  @Test
+  void anUnexpectedFailureBecomesReconcileErrorAndTheSyncIsRetried() {
+    h.createKeysSecret("beebotte-account", API_KEY, SECRET_KEY);
+    // The first status write fails as an API server in trouble would answer it: the reconcile
+    // throws, the failure is recorded, and the retry a second later goes through.
+    h.kubernetes().dispatcher().failNextStatusWrites(1);
+    applyPolicy("p", "1h");
+
+    h.awaitCondition("p", "Ready", "False", "ReconcileError");
+    assertThat(h.condition("p", "Ready").getMessage())
+        .startsWith("reconcile failed (attempt 1, next in 1 s): KubernetesClientException")
+        .doesNotContain(SECRET_KEY);
+
+    h.awaitCondition("p", "Ready", "True", "Synced");
+    assertThat(h.liveSids()).isEmpty();
+    assertThat(h.policy("p").getStatus().getDropped()).isEqualTo(1);
+  }
 }

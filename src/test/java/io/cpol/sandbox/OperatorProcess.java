@@ -58,6 +58,7 @@ public final class OperatorProcess {
         OperatorConfig.from(
             new String[] {
               "--http-port=" + metricsPort,
+              "--http-bind-address=127.0.0.1",
               "--default-endpoint=" + defaultEndpoint,
               "--leader-election=false",
               "--pod-name=sandbox-operator"

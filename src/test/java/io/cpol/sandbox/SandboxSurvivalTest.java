@@ -77,9 +77,6 @@ class SandboxSurvivalTest {
    */
   @Test
   void objectsOnlyANewerCrdAcceptsLeaveOtherPoliciesEnforced() throws Exception {
-    assumeTrue(
-        readsUnknownFields(),
-        "needs tolerant policy reading (issue 11 item 1): today an unknown field stops the operator");
     JsonNode crd =
         Serialization.unmarshal(Files.readString(EmbeddedKubernetes.CRD), JsonNode.class);
     ObjectNode spec =
@@ -124,15 +121,6 @@ class SandboxSurvivalTest {
               assertThat(ready.getReason()).isEqualTo("InvalidSpec");
             });
     assertThat(kubectl.run("get", "cpol").exit()).isZero();
-  }
-
-  private static boolean readsUnknownFields() {
-    try {
-      Serialization.unmarshal(policy("probe", "  priority: 5\n"), ConnectionPolicy.class);
-      return true;
-    } catch (RuntimeException e) {
-      return false;
-    }
   }
 
   /** The keeper policy (interval 1s) drops its device again when it reconnects. */

@@ -32,7 +32,9 @@ final class AdminEndpoints {
           "resetNext",
           "partial",
           "slowBodyNext",
-          "perChunkMs");
+          "perChunkMs",
+          "echoNext",
+          "unreadableElementsNext");
   private static final String HELP =
       """
       Beebotte simulator admin endpoints (no credentials):
@@ -46,7 +48,8 @@ final class AdminEndpoints {
         POST   /admin/faults                       e.g. {"failNext":2,"status":503},
                {"rateLimitNext":1,"retryAfterSeconds":2}, {"latencyMs":50},
                {"malformedJsonNext":1}, {"resetNext":1,"partial":true},
-               {"slowBodyNext":1,"perChunkMs":200}, {"clear":true}
+               {"slowBodyNext":1,"perChunkMs":200}, {"echoNext":1,"status":400},
+               {"unreadableElementsNext":1}, {"clear":true}
       """;
 
   private final BeebotteSimulator sim;
@@ -179,10 +182,12 @@ final class AdminEndpoints {
     int malformed = count(body, "malformedJsonNext");
     int resetNext = count(body, "resetNext");
     int slowNext = count(body, "slowBodyNext");
+    int echoNext = count(body, "echoNext");
+    int unreadableNext = count(body, "unreadableElementsNext");
     if (slowNext > 0 && !body.has("perChunkMs")) {
       return badRequest("slowBodyNext needs perChunkMs");
     }
-    if (failNext > 0 && (status < 400 || status > 599)) {
+    if ((failNext > 0 || echoNext > 0) && (status < 400 || status > 599)) {
       return badRequest("status must be 4xx or 5xx");
     }
     if (body.path("clear").asBoolean(false)) {
@@ -198,6 +203,8 @@ final class AdminEndpoints {
             ? Duration.ofSeconds(nonNegative(body, "retryAfterSeconds"))
             : null);
     faults.malformedJsonNext(malformed);
+    faults.echoCredentialsNext(echoNext, status);
+    faults.unreadableElementsNext(unreadableNext);
     faults.resetNext(resetNext, body.path("partial").asBoolean(false));
     if (slowNext > 0) {
       faults.slowBodyNext(slowNext, Duration.ofMillis(nonNegative(body, "perChunkMs")));
@@ -219,7 +226,7 @@ final class AdminEndpoints {
               g.writeStringField("kind", f.kind().name());
               g.writeNumberField("remaining", p.remaining());
               switch (f.kind()) {
-                case FAIL -> g.writeNumberField("status", f.status());
+                case FAIL, ECHO -> g.writeNumberField("status", f.status());
                 case RATE_LIMIT -> {
                   if (f.duration() != null) {
                     g.writeNumberField("retryAfterMs", f.duration().toMillis());

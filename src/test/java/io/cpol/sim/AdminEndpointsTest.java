@@ -145,6 +145,11 @@ class AdminEndpointsTest {
         "{\"resetNext\":1,\"partial\":true,\"malformedJsonNext\":1,\"slowBodyNext\":1,\"perChunkMs\":1}");
     assertThat(admin.list("/admin/faults").get("pending")).hasSize(3);
     post("/admin/faults", "{\"clear\":true}");
+    post("/admin/faults", "{\"echoNext\":1,\"status\":400}");
+    HttpResponse<String> echoed = api.get("/v1/connections");
+    assertThat(echoed.statusCode()).isEqualTo(400);
+    assertThat(echoed.body()).contains("\"code\":1101", "rejected", "Date: ");
+    post("/admin/faults", "{\"clear\":true}");
     assertThat(sim.faults().pending()).isZero();
     assertThat(sim.faults().latency()).isZero();
   }
@@ -155,6 +160,7 @@ class AdminEndpointsTest {
         List.of(
             "{\"failNxt\":1}",
             "{\"failNext\":1,\"status\":200}",
+            "{\"echoNext\":1,\"status\":302}",
             "{\"slowBodyNext\":1}",
             "[]",
             "{\"failNext\":-1}")) {

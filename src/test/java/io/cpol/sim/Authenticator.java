@@ -111,6 +111,8 @@ final class Authenticator {
           1101,
           "Date header too far from server time (skew window " + skew + ")");
     }
+    // Over the target as Beebotte's Node server holds it: one char per request-line byte, then
+    // HMAC'd as UTF-8 (crypto's default for strings), which is also what the official client signs.
     String expected =
         RequestSigner.signature(
             account.secretKey,

@@ -450,7 +450,7 @@ public final class BeebotteSimulator implements AutoCloseable {
       pause(faults.latency());
       fault = faults.next();
       if (fault != null && fault.preempts()) {
-        SimResponse response = preempt(fault);
+        SimResponse response = preempt(fault, request);
         record(
             at,
             request,
@@ -533,10 +533,12 @@ public final class BeebotteSimulator implements AutoCloseable {
     return new Answer(SimResponse.bytes(200, SimResponse.JSON, TRUE), owner);
   }
 
-  private static SimResponse preempt(Fault fault) {
+  private SimResponse preempt(Fault fault, SimRequest request) {
     switch (fault.kind()) {
       case FAIL:
         return failure(fault.status());
+      case ECHO:
+        return echo(fault.status(), request);
       case RATE_LIMIT:
         SimResponse r =
             SimResponse.text(
@@ -551,6 +553,31 @@ public final class BeebotteSimulator implements AutoCloseable {
       default:
         throw new IllegalStateException("not a preempting fault: " + fault);
     }
+  }
+
+  /** An error whose message repeats what the request carried to prove who it was. */
+  private SimResponse echo(int status, SimRequest request) {
+    String authorization = request.header("Authorization");
+    String token = request.header("X-Auth-Token");
+    List<String> credentials = new ArrayList<>();
+    StringBuilder message = new StringBuilder("rejected");
+    if (authorization != null) {
+      String signature = authorization.substring(authorization.indexOf(':') + 1);
+      message
+          .append(" Authorization: ")
+          .append(authorization)
+          .append(" (signature ")
+          .append(signature)
+          .append(')');
+      credentials.addAll(List.of(authorization, signature));
+    }
+    if (token != null) {
+      message.append(" X-Auth-Token: ").append(token);
+      credentials.add(token);
+    }
+    message.append(" Date: ").append(request.header("Date"));
+    faults.recordEcho(credentials);
+    return WireFormat.errorResponse(status, message.toString(), status >= 500 ? 1201 : 1101);
   }
 
   /** What a proxy or Beebotte itself would send for this failure status. */
@@ -589,11 +616,26 @@ public final class BeebotteSimulator implements AutoCloseable {
         return response.withBody(cut);
       case SLOW_BODY:
         return response.withDelivery(SimResponse.Delivery.SLOW, fault.duration());
+      case UNREADABLE_ELEMENTS:
+        return withUnreadableElements(response);
       case RESET:
         return response.withDelivery(SimResponse.Delivery.PARTIAL_THEN_RESET, null);
       default:
         throw new IllegalStateException("not a damaging fault: " + fault);
     }
+  }
+
+  /** A listing with {@link Faults#UNREADABLE_ELEMENTS} first; any other answer unchanged. */
+  private static SimResponse withUnreadableElements(SimResponse response) {
+    byte[] body = response.materialize();
+    String text = new String(body, StandardCharsets.UTF_8);
+    if (response.status() != 200 || !text.startsWith("[")) {
+      return response.withBody(body);
+    }
+    String junk = String.join(",", Faults.UNREADABLE_ELEMENTS);
+    String rest = text.substring(1).trim();
+    return response.withBody(
+        ("[" + junk + (rest.startsWith("]") ? "" : ",") + rest).getBytes(StandardCharsets.UTF_8));
   }
 
   private void record(

@@ -2,6 +2,7 @@ package io.cpol.sim;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
@@ -29,20 +30,25 @@ public final class Faults {
     RATE_LIMIT,
     MALFORMED_JSON,
     RESET,
-    SLOW_BODY
+    SLOW_BODY,
+    ECHO,
+    UNREADABLE_ELEMENTS
   }
 
   /**
    * One queued fault.
    *
-   * @param status FAIL only
+   * @param status FAIL and ECHO
    * @param duration Retry-After for RATE_LIMIT (null: no header), pause per piece for SLOW_BODY
    * @param partial RESET only: send headers and half the body first
    */
   record Fault(Kind kind, int status, Duration duration, boolean partial) {
     /** Whether the fault answers instead of the API (the request is not executed). */
     boolean preempts() {
-      return kind == Kind.FAIL || kind == Kind.RATE_LIMIT || (kind == Kind.RESET && !partial);
+      return kind == Kind.FAIL
+          || kind == Kind.RATE_LIMIT
+          || kind == Kind.ECHO
+          || (kind == Kind.RESET && !partial);
     }
   }
 
@@ -50,6 +56,7 @@ public final class Faults {
   record Pending(Fault fault, int remaining) {}
 
   private final Deque<Pending> queue = new ArrayDeque<>();
+  private final List<String> echoed = new ArrayList<>();
   private Duration latency = Duration.ZERO;
 
   Faults() {}
@@ -119,6 +126,51 @@ public final class Faults {
       throw new IllegalArgumentException("negative pause " + perChunk);
     }
     return add(n, new Fault(Kind.SLOW_BODY, 0, perChunk, false));
+  }
+
+  /**
+   * The next {@code n} requests fail with {@code status} and a Beebotte JSON error whose message
+   * repeats the request's credentials back (its Authorization header, the bare signature, its Date,
+   * its X-Auth-Token), as a misbehaving server or a debugging proxy might. Code 1101 for 4xx, 1201
+   * for 5xx.
+   */
+  public Faults echoCredentialsNext(int n, int status) {
+    if (status < 400 || status > 599) {
+      throw new IllegalArgumentException("echo status must be 4xx or 5xx, got " + status);
+    }
+    return add(n, new Fault(Kind.ECHO, status, null, false));
+  }
+
+  /**
+   * The next {@code n} requests are executed, and a listing among them comes back with {@link
+   * #UNREADABLE_ELEMENTS} ahead of its connections: elements that cannot be read as a connection
+   * (other requests are answered as usual, using the fault up).
+   */
+  public Faults unreadableElementsNext(int n) {
+    return add(n, new Fault(Kind.UNREADABLE_ELEMENTS, 0, null, false));
+  }
+
+  /**
+   * What {@link #unreadableElementsNext} adds to a listing: a number, a string, null, a list, an
+   * object without userid, one with a null userid, one with an empty userid.
+   */
+  public static final List<String> UNREADABLE_ELEMENTS =
+      List.of(
+          "7",
+          "\"uid-7\"",
+          "null",
+          "[{\"userid\":\"in-a-list\"}]",
+          "{\"sid\":\"s\",\"protocol\":\"mqtt\"}",
+          "{\"userid\":null}",
+          "{\"userid\":\"\"}");
+
+  /** Every credential value an echo fault has repeated back so far, oldest first. */
+  public synchronized List<String> echoed() {
+    return List.copyOf(echoed);
+  }
+
+  synchronized void recordEcho(List<String> values) {
+    echoed.addAll(values);
   }
 
   /** Removes every queued fault and the latency. */

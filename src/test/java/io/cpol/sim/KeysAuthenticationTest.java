@@ -8,6 +8,7 @@ import io.cpol.beebotte.RequestSigner;
 import io.cpol.sim.RecordedCall.AuthKind;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -83,6 +84,43 @@ class KeysAuthenticationTest {
           .isEqualTo(RawHttp.JSON.readTree(SHARED_VECTORS.toFile()));
     }
     assertThat(loadVectors()).hasSize(7);
+  }
+
+  /**
+   * Captured from Beebotte's official Node.js client (npm beebotte 1.7.0) listing userid {@code
+   * capteur-é}: Node writes the request line as latin1, so the target carries the one byte 0xE9,
+   * and the client HMACs the same string as UTF-8. A server that decodes the line as UTF-8 sees
+   * U+FFFD there and calls the signature bad.
+   */
+  @Test
+  void officialClientRequestWithARawNonAsciiByteIsAccepted() throws IOException {
+    String date = "Tue, 01 Dec 2026 20:12:50 GMT";
+    Instant at = ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+    sim =
+        BeebotteSimulator.builder()
+            .account("acct", "k", "s")
+            .clock(Clock.fixed(at, ZoneOffset.UTC))
+            .build()
+            .start();
+    sim.addConnection(new Connection("capteur-é", null, "mqtt", null, null, null, null, List.of()));
+    byte[] request =
+        ("GET /v1/connections/capteur-\u00e9? HTTP/1.1\r\nHost: 127.0.0.1\r\nDate: "
+                + date
+                + "\r\nAuthorization: k:mdoQNBVaN4ksfZVP8mi/IX0EpUM=\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1);
+    assertThat(request).contains((byte) 0xE9).doesNotContain((byte) 0xC3);
+
+    RawHttp.Response r;
+    try (RawHttp http = new RawHttp(sim.port())) {
+      http.sendBytes(request);
+      r = http.read(false);
+    }
+
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+    assertThat(r.json())
+        .singleElement()
+        .satisfies(c -> assertThat(c.get("userid").asText()).isEqualTo("capteur-é"));
+    assertThat(sim.requests().get(0).rawTarget()).isEqualTo("/v1/connections/capteur-\u00e9?");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Beebotte's official Node.js client (npm beebotte 1.7.0), unchanged, against the simulator: every
- * connection call signs, lists and drops as the real service expects. Runs when Node.js and the
- * client are installed ({@code npm ci} in src/test/node/official-client, which .ci/run does).
+ * connection call signs, lists and drops as the real service expects, a non-ASCII userid (sent as a
+ * raw latin1 byte) included. Runs when Node.js and the client are installed ({@code npm ci} in
+ * src/test/node/official-client, which .ci/run does).
  */
 class OfficialNodeClientTest {
   private static final Path DIR = Path.of("src/test/node/official-client");
@@ -51,6 +52,15 @@ class OfficialNodeClientTest {
               new Connection(
                   "uid-1", "uid-1", "mqtt", "uid-1", "::ffff:203.0.113.9", null, null, List.of()),
               new Connection(
+                  "capteur-é",
+                  "capteur-é",
+                  "mqtt",
+                  "capteur-é",
+                  "::ffff:203.0.113.11",
+                  null,
+                  null,
+                  List.of()),
+              new Connection(
                   "uid-2",
                   "uid-2",
                   "mqtt",
@@ -78,7 +88,13 @@ class OfficialNodeClientTest {
       assertThat(node.exitValue()).as(output).isZero();
       assertThat(output)
           .contains(
-              "count: 4", "drop-session: true", "drop-user: true", "bad-secret: error", "1101");
+              "count: 5",
+              "drop-session: true",
+              "drop-user: true",
+              "sensor-count: 1",
+              "drop-sensor: true",
+              "bad-secret: error",
+              "1101");
       assertThat(sim.requests())
           .extracting(RecordedCall::method, RecordedCall::rawTarget, RecordedCall::status)
           .containsExactly(
@@ -89,6 +105,10 @@ class OfficialNodeClientTest {
               org.assertj.core.groups.Tuple.tuple(
                   "DELETE", "/v1/connections/drop/uid-1?sid=sid-a&protocol=socketio", 200),
               org.assertj.core.groups.Tuple.tuple("DELETE", "/v1/connections/drop/uid-1?", 200),
+              // The byte 0xE9 on the request line, one char per byte, signed as Node signs it.
+              org.assertj.core.groups.Tuple.tuple("GET", "/v1/connections/capteur-\u00e9?", 200),
+              org.assertj.core.groups.Tuple.tuple(
+                  "DELETE", "/v1/connections/drop/capteur-\u00e9?", 200),
               org.assertj.core.groups.Tuple.tuple("GET", "/v1/connections", 400));
       assertThat(sim.connections()).extracting(Connection::userid).containsExactly("uid-2");
     } catch (IOException e) {

@@ -98,6 +98,12 @@ final class RawHttp implements AutoCloseable {
     out.flush();
   }
 
+  /** Sends the bytes as they are, e.g. a request line with a raw 0xE9 in its target. */
+  void sendBytes(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
   void sendRaw(String bytes) throws IOException {
     out.write(bytes.getBytes(StandardCharsets.UTF_8));
     out.flush();

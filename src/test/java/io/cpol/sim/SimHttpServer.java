@@ -334,9 +334,10 @@ final class SimHttpServer implements AutoCloseable {
   }
 
   /**
-   * One CRLF- (or bare LF-) terminated line without the terminator, decoded as UTF-8 so a raw
-   * non-ASCII request target survives; null at end of stream before any byte when {@code
-   * eofAllowed}.
+   * One CRLF- (or bare LF-) terminated line without the terminator, one char per byte (ISO-8859-1),
+   * as Node's HTTP parser reads a request line and headers for Beebotte's servers: a raw 0xE9 is
+   * {@code é}, the two raw UTF-8 bytes of {@code é} are {@code Ã©}, and no byte is ever lost or
+   * replaced. Null at end of stream before any byte when {@code eofAllowed}.
    */
   private static String readLine(InputStream in, int max, boolean eofAllowed)
       throws IOException, BadRequest {
@@ -353,7 +354,7 @@ final class SimHttpServer implements AutoCloseable {
         byte[] bytes = line.toByteArray();
         int len =
             bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-        return new String(bytes, 0, len, StandardCharsets.UTF_8);
+        return new String(bytes, 0, len, StandardCharsets.ISO_8859_1);
       }
       if (line.size() >= max) {
         throw new BadRequest(max == MAX_LINE ? 414 : 400, "line too long");

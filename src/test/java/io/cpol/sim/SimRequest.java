@@ -9,7 +9,8 @@ import java.util.TreeMap;
  * One HTTP request as it arrived: the request target is kept byte for byte because Beebotte signs
  * it verbatim (a trailing {@code ?} included).
  *
- * @param rawTarget the request target exactly as on the request line
+ * @param rawTarget the request target exactly as on the request line, one char per byte
+ *     (ISO-8859-1), as Node gives it to Beebotte's server in {@code req.url}; header values alike
  * @param version "HTTP/1.1" or "HTTP/1.0"
  * @param headers case-insensitive; the first occurrence of a repeated header wins
  */

@@ -74,6 +74,17 @@ public class ApiServerDispatcher extends KubernetesCrudDispatcher {
             : null;
   }
 
+  private final java.util.concurrent.atomic.AtomicInteger failingStatusWrites =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * Failure switch: the next {@code n} writes of a status subresource answer 500, as an API server
+   * under trouble (or an admission webhook failing) would.
+   */
+  public void failNextStatusWrites(int n) {
+    failingStatusWrites.set(n);
+  }
+
   /** Whether writes are validated as on a real API server. */
   public boolean validatesWrites() {
     return admission != null;
@@ -94,6 +105,11 @@ public class ApiServerDispatcher extends KubernetesCrudDispatcher {
 
   private MockResponse route(RecordedRequest request) {
     ResourcePath target = ResourcePath.parse(request.getPath());
+    if ((request.method() == HttpMethod.PUT || request.method() == HttpMethod.PATCH)
+        && target.path().endsWith("/status")
+        && failingStatusWrites.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      return status(422, "Invalid", "admission webhook \"test.example\" denied the request");
+    }
     if (request.method() == HttpMethod.POST) {
       MockResponse review = AccessReviews.answer(target.path(), request);
       if (review != null) {
