@@ -145,6 +145,7 @@ final class AccountEngines implements AutoCloseable {
   /** A pass produced an outcome for a policy that still exists: record it, tell the user. */
   void published(ConnectionPolicy live, PolicyRegistration registration, PassOutcome outcome) {
     outcomes.put(registration.ref().uid(), outcome);
+    metrics.policySync(outcome.succeeded() ? "success" : outcome.failure().name());
     if (!outcome.drops().isEmpty()) {
       String summary = DropSummary.describe(outcome.drops());
       log.info("policy {} dropped {}", registration.ref(), summary);

@@ -40,6 +40,15 @@ public final class OperatorMetrics {
         .record(duration);
   }
 
+  /** A policy synced by an account pass: {@code success} or the reason it could not list. */
+  void policySync(String outcome) {
+    Counter.builder("beebotte.policy.syncs")
+        .description("Policy syncs made by account passes, by outcome (success or failure reason)")
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
   /** An account listing: fetched, reused (a pass for just-applied policies) or failed. */
   void listing(String result) {
     Counter.builder("beebotte.listings")

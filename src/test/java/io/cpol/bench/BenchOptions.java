@@ -33,7 +33,7 @@ record BenchOptions(
     Path out) {
 
   static final List<String> ALL_SECTIONS =
-      List.of("sync", "decode", "drops", "jmh", "operator", "footprint");
+      List.of("sync", "decode", "drops", "bulk", "jmh", "operator", "footprint");
 
   static final String USAGE =
       """

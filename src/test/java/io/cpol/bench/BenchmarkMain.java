@@ -109,6 +109,8 @@ public final class BenchmarkMain {
             () -> new FootprintSection(options, server, results).run());
       }
     }
+    section(
+        options, results, done, "bulk", () -> new BulkRevocationSection(options, results).run());
     section(options, results, done, "operator", () -> new OperatorSection(options, results).run());
     section(options, results, done, "jmh", () -> new JmhSection(options, results).run());
     results.printTargets();

@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Listing calls one account received over a window of whole intervals, from the simulator's request
- * log, against the syncs the operator ran in that window (its {@code beebotte_listings_total}
- * counter counts every sync that asked for a listing, fetched or shared).
+ * log, against the policy syncs the operator's account passes made in that window (its {@code
+ * beebotte_policy_syncs_total} counter).
  */
 record ListingCount(
     Duration interval,
@@ -21,7 +21,7 @@ record ListingCount(
     double syncs,
     double minGapSeconds) {
 
-  static final String SYNCS_SERIES = "beebotte_listings_total";
+  static final String SYNCS_SERIES = "beebotte_policy_syncs_total";
 
   static ListingCount observe(
       BeebotteSimulator simulator,
@@ -55,6 +55,10 @@ record ListingCount(
         (int) calls.stream().filter(c -> c.endpoint() == RecordedCall.EndpointKind.DROP).count();
     return new ListingCount(
         interval, intervals, lists.size(), drops, syncsAfter - syncsBefore, minGap);
+  }
+
+  double syncsPerInterval() {
+    return syncs / intervals;
   }
 
   double listsPerInterval() {

@@ -1,0 +1,212 @@
+package io.cpol.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cpol.beebotte.BeebotteClient;
+import io.cpol.beebotte.BeebotteClientConfig;
+import io.cpol.beebotte.Connection;
+import io.cpol.beebotte.ConnectionFilter;
+import io.cpol.beebotte.Credentials;
+import io.cpol.beebotte.DropTarget;
+import io.cpol.beebotte.OkHttpBeebotteClient;
+import io.cpol.beebotte.RetryPolicy;
+import io.cpol.sim.BeebotteSimulator;
+import io.cpol.sim.RecordedCall;
+import io.cpol.testing.OperatorHarness;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Bulk revocation: a policy denying 500 contractor sessions of a 20,000-connection account, with
+ * {@code maxDropsPerSync: 1000}, against what a script would do — list, then drop each denied
+ * session in turn, with the same OkHttp client. Run twice: with 100 ms added to every Beebotte call
+ * (where parallel drops matter), and with none, one drop call at a time on both sides (the per-call
+ * overhead of the operator against the plain loop).
+ */
+final class BulkRevocationSection {
+  static final int ALLOWED = 19_500;
+  static final int DENIED_USERS = 380;
+  static final int DENIED_SESSIONS = 500;
+
+  private final BenchOptions options;
+  private final Results results;
+
+  BulkRevocationSection(BenchOptions options, Results results) {
+    this.options = options;
+    this.results = results;
+  }
+
+  /** One side's run: wall time and calls made. */
+  record Run(double seconds, long calls, int dropped) {
+    double msPerDropCall(int listings) {
+      return seconds * 1000 / Math.max(1, calls - listings);
+    }
+  }
+
+  void run() throws Exception {
+    int allowed = options.quick() ? 500 : ALLOWED;
+    int users = options.quick() ? 40 : DENIED_USERS;
+    int sessions = options.quick() ? 60 : DENIED_SESSIONS;
+    results.heading(
+        "Bulk revocation: "
+            + sessions
+            + " denied sessions of "
+            + users
+            + " userids among "
+            + (allowed + sessions)
+            + " connections, maxDropsPerSync 1000; operator vs a list-then-drop-each loop");
+    ObjectNode node = results.section("bulkRevocation");
+    node.put("connections", allowed + sessions);
+    node.put("deniedSessions", sessions);
+    node.put("deniedUserids", users);
+    results.print("%-28s %10s %8s %10s %14s", "", "wall time", "calls", "dropped", "ms/drop call");
+
+    Duration latency = Duration.ofMillis(100);
+    Run naiveSlow = naive(allowed, users, sessions, latency);
+    Run operatorSlow = operator(allowed, users, sessions, latency, 8);
+    print("naive loop, 100 ms latency", naiveSlow);
+    print("operator, 100 ms latency", operatorSlow);
+    Run naiveFast = naive(allowed, users, sessions, Duration.ZERO);
+    Run operatorFast = operator(allowed, users, sessions, Duration.ZERO, 1);
+    print("naive loop, no latency", naiveFast);
+    print("operator, 1 at a time", operatorFast);
+    put(node.putObject("naive100ms"), naiveSlow);
+    put(node.putObject("operator100ms"), operatorSlow);
+    put(node.putObject("naiveNoLatency"), naiveFast);
+    put(node.putObject("operatorOneAtATimeNoLatency"), operatorFast);
+
+    double speedup = naiveSlow.seconds() / operatorSlow.seconds();
+    results.target(
+        "bulk revocation, " + sessions + " sessions, 100 ms per call: operator vs naive loop",
+        "≥ 5× faster, no more calls",
+        Results.fmt(
+            "%.1f s vs %.1f s (%.1f×); %d vs %d calls",
+            operatorSlow.seconds(),
+            naiveSlow.seconds(),
+            speedup,
+            operatorSlow.calls(),
+            naiveSlow.calls()),
+        speedup >= 5 && operatorSlow.calls() <= naiveSlow.calls());
+    double overhead = operatorFast.msPerDropCall(1) / naiveFast.msPerDropCall(1);
+    results.target(
+        "per drop call, no latency, one at a time: operator vs naive loop",
+        "≤ 1.5× the naive loop's",
+        Results.fmt(
+            "%.2f ms vs %.2f ms (%.2f×; operator time includes listing, planning and status)",
+            operatorFast.msPerDropCall(1), naiveFast.msPerDropCall(1), overhead),
+        overhead <= 1.5);
+  }
+
+  private void print(String label, Run run) {
+    results.print(
+        "%-28s %9.2fs %8d %10d %14.2f",
+        label, run.seconds(), run.calls(), run.dropped(), run.msPerDropCall(1));
+  }
+
+  private static void put(ObjectNode node, Run run) {
+    node.put("seconds", Samples.round(run.seconds()));
+    node.put("calls", run.calls());
+    node.put("dropped", run.dropped());
+  }
+
+  private static List<Connection> account(int allowed, int users, int sessions) {
+    List<Connection> connections = new ArrayList<>();
+    for (int i = 0; i < allowed; i++) {
+      String userid = "device-" + i;
+      connections.add(
+          new Connection(userid, userid, "mqtt", userid, "::ffff:10.0.0.1", null, null, List.of()));
+    }
+    // Each contractor has one MQTT device; some also have browser (Socket.IO) sessions.
+    int socketio = sessions - users;
+    for (int u = 0; u < users; u++) {
+      String userid = "contractor-" + u;
+      connections.add(
+          new Connection(userid, userid, "mqtt", userid, "::ffff:10.0.1.1", null, null, List.of()));
+    }
+    for (int s = 0; s < socketio; s++) {
+      String userid = "contractor-" + (s % users);
+      connections.add(
+          new Connection(
+              userid, "sio-" + s, "socketio", userid, "::ffff:10.0.1.2", null, null, List.of()));
+    }
+    return connections;
+  }
+
+  /** A script: list, then one drop call per denied session, in turn. */
+  private static Run naive(int allowed, int users, int sessions, Duration latency) {
+    try (BeebotteSimulator simulator =
+        BeebotteSimulator.builder()
+            .account(OperatorHarness.OWNER, OperatorHarness.API_KEY, OperatorHarness.SECRET_KEY)
+            .build()
+            .start()) {
+      simulator.addConnections(account(allowed, users, sessions));
+      simulator.faults().latency(latency);
+      try (BeebotteClient client =
+          new OkHttpBeebotteClient(
+              BeebotteClientConfig.builder(
+                      new Credentials.Keys(OperatorHarness.API_KEY, OperatorHarness.SECRET_KEY))
+                  .baseUrl(simulator.baseUrl())
+                  .retry(RetryPolicy.none())
+                  .build())) {
+        long start = System.nanoTime();
+        for (Connection c : client.listConnections(ConnectionFilter.all())) {
+          if (c.userid().startsWith("contractor-")) {
+            client.drop(DropTarget.session(c.userid(), c.sid()));
+          }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Run(seconds, apiCalls(simulator), simulator.drops().size());
+      }
+    }
+  }
+
+  /** The operator: from the policy's creation to the last drop. */
+  private static Run operator(
+      int allowed, int users, int sessions, Duration latency, int concurrency) {
+    try (OperatorHarness h = OperatorHarness.start("--drop-concurrency=" + concurrency)) {
+      h.createKeysSecret("beebotte-account", OperatorHarness.API_KEY, OperatorHarness.SECRET_KEY);
+      h.simulator().addConnections(account(allowed, users, sessions));
+      h.simulator().faults().latency(latency);
+      Instant created = Instant.now();
+      h.apply(
+          """
+          apiVersion: beebotte.io/v1alpha1
+          kind: ConnectionPolicy
+          metadata: {name: revoke-contractors}
+          spec:
+            credentialsRef: {name: beebotte-account}
+            interval: 1h
+            maxDropsPerSync: 1000
+            deny:
+            - useridPatterns: ["contractor-*"]
+          """);
+      long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+      while (h.simulator().drops().size() < sessions && System.nanoTime() < deadline) {
+        sleep();
+      }
+      Instant lastDrop =
+          h.simulator().drops().stream().map(d -> d.time()).max(Instant::compareTo).orElse(created);
+      // The simulator stamps a call when it arrives; it lands after the added latency.
+      double seconds = Duration.between(created, lastDrop.plus(latency)).toNanos() / 1e9;
+      return new Run(seconds, apiCalls(h.simulator()), h.simulator().drops().size());
+    }
+  }
+
+  private static long apiCalls(BeebotteSimulator simulator) {
+    return simulator.requests().stream()
+        .filter(
+            c ->
+                c.endpoint() == RecordedCall.EndpointKind.LIST
+                    || c.endpoint() == RecordedCall.EndpointKind.DROP)
+        .count();
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(5);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
