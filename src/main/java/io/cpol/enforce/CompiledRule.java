@@ -91,6 +91,14 @@ final class CompiledRule {
   }
 
   /**
+   * Whether the rule constrains nothing but the userid, the protocol and the sid: only such a rule
+   * can match every session of a userid (see {@link #matchesEverySessionOf}).
+   */
+  boolean constrainsOnlyIdentity() {
+    return usernames == null && channels == null && clientCidrs == null;
+  }
+
+  /**
    * Whether every session that {@code userid} could open on {@code protocol} (null: on any
    * protocol, including ones this operator does not know) matches this rule at {@code at}, whatever
    * its sid, address, username and subscriptions. True only when the rule constrains nothing but

@@ -137,7 +137,7 @@ public final class DropPlanner {
       }
     }
     UserGroup[] users = groups.values().toArray(UserGroup[]::new);
-    Arrays.sort(users, Comparator.comparing(g -> g.userid));
+    Arrays.sort(users, (a, b) -> a.userid.compareTo(b.userid));
     for (UserGroup user : users) {
       planUser(user);
     }
@@ -338,9 +338,15 @@ public final class DropPlanner {
   }
 
   private int[] onProtocol(int[] entries, Protocol protocol) {
-    return Arrays.stream(entries)
-        .filter(i -> protocol.wireName().equals(observed.get(i).protocol()))
-        .toArray();
+    String wire = protocol.wireName();
+    int[] out = new int[entries.length];
+    int n = 0;
+    for (int entry : entries) {
+      if (wire.equals(observed.get(entry).protocol())) {
+        out[n++] = entry;
+      }
+    }
+    return n == out.length ? out : Arrays.copyOf(out, n);
   }
 
   private boolean anyOnProtocol(IntList entries, Protocol protocol) {

@@ -26,6 +26,7 @@ import java.util.TreeSet;
  */
 final class RuleSet {
   private final List<CompiledRule> rules;
+  private final List<CompiledRule> coverable;
   private final int[] groupOf;
   private final Map<String, int[]> bySid;
   private final Map<String, int[]> byUserid;
@@ -46,6 +47,7 @@ final class RuleSet {
    */
   RuleSet(List<CompiledRule> rules, int[] groupOf) {
     this.rules = List.copyOf(rules);
+    this.coverable = this.rules.stream().filter(CompiledRule::constrainsOnlyIdentity).toList();
     this.groupOf = groupOf == null ? null : groupOf.clone();
     if (groupOf != null && groupOf.length != rules.size()) {
       throw new IllegalArgumentException(rules.size() + " rules but " + groupOf.length + " groups");

@@ -6,9 +6,7 @@ import io.cpol.enforce.Verdict;
 import io.cpol.policy.ConnectionReport;
 import io.cpol.policy.SubscriptionReport;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.Set;
 
 /**
@@ -22,10 +20,6 @@ final class SessionReports {
   static final String DENIED = "Denied";
   static final String DROPPED = "Dropped";
   static final String WOULD_DROP = "WouldDrop";
-
-  static final Comparator<Connection> BY_USERID_SID =
-      Comparator.comparing(Connection::userid, Comparator.nullsLast(Comparator.naturalOrder()))
-          .thenComparing(Connection::sid, Comparator.nullsLast(Comparator.naturalOrder()));
 
   private SessionReports() {}
 
@@ -71,31 +65,88 @@ final class SessionReports {
 
   /**
    * The {@code limit} smallest of {@code candidates[0..count)} (indexes into observed; null: all of
-   * observed) in (userid, sid) order, sorted. A bounded heap keeps this O(n log limit), and once it
-   * is full most entries are turned away by one comparison.
+   * observed) in (userid, sid) order, sorted. A bounded max-heap of indexes keeps this O(n log
+   * limit); once it is full most entries are turned away by one comparison, with no allocation.
    */
   private static int[] smallest(List<Connection> observed, int[] candidates, int count, int limit) {
-    Comparator<Integer> order =
-        Comparator.<Integer, Connection>comparing(observed::get, BY_USERID_SID)
-            .thenComparing(Comparator.naturalOrder());
     int wanted = Math.min(limit, count);
     if (wanted == 0) {
       return new int[0];
     }
-    PriorityQueue<Integer> best = new PriorityQueue<>(wanted + 1, order.reversed());
+    int[] heap = new int[wanted];
+    int size = 0;
     for (int k = 0; k < count; k++) {
       int i = candidates == null ? k : candidates[k];
-      if (best.size() == wanted && order.compare(i, best.peek()) >= 0) {
-        continue;
-      }
-      best.add(i);
-      if (best.size() > wanted) {
-        best.poll();
+      if (size < wanted) {
+        heap[size] = i;
+        siftUp(observed, heap, size++);
+      } else if (compare(observed, i, heap[0]) < 0) {
+        heap[0] = i;
+        siftDown(observed, heap, size);
       }
     }
-    List<Integer> sorted = new ArrayList<>(best);
-    sorted.sort(order);
-    return sorted.stream().mapToInt(Integer::intValue).toArray();
+    Integer[] sorted = new Integer[size];
+    for (int k = 0; k < size; k++) {
+      sorted[k] = heap[k];
+    }
+    java.util.Arrays.sort(sorted, (x, y) -> compare(observed, x, y));
+    int[] out = new int[size];
+    for (int k = 0; k < size; k++) {
+      out[k] = sorted[k];
+    }
+    return out;
+  }
+
+  /** (userid, sid) order, missing values last, then listing position. */
+  private static int compare(List<Connection> observed, int a, int b) {
+    Connection ca = observed.get(a);
+    Connection cb = observed.get(b);
+    int byUserid = compareNullsLast(ca.userid(), cb.userid());
+    if (byUserid != 0) {
+      return byUserid;
+    }
+    int bySid = compareNullsLast(ca.sid(), cb.sid());
+    return bySid != 0 ? bySid : Integer.compare(a, b);
+  }
+
+  private static int compareNullsLast(String a, String b) {
+    if (a == null || b == null) {
+      return a == null ? (b == null ? 0 : 1) : -1;
+    }
+    return a.compareTo(b);
+  }
+
+  /** Max-heap on {@link #compare}: the largest kept entry at the root. */
+  private static void siftUp(List<Connection> observed, int[] heap, int at) {
+    while (at > 0) {
+      int parent = (at - 1) / 2;
+      if (compare(observed, heap[at], heap[parent]) <= 0) {
+        return;
+      }
+      int swap = heap[at];
+      heap[at] = heap[parent];
+      heap[parent] = swap;
+      at = parent;
+    }
+  }
+
+  private static void siftDown(List<Connection> observed, int[] heap, int size) {
+    int at = 0;
+    while (true) {
+      int left = 2 * at + 1;
+      if (left >= size) {
+        return;
+      }
+      int child =
+          left + 1 < size && compare(observed, heap[left + 1], heap[left]) > 0 ? left + 1 : left;
+      if (compare(observed, heap[child], heap[at]) <= 0) {
+        return;
+      }
+      int swap = heap[at];
+      heap[at] = heap[child];
+      heap[child] = swap;
+      at = child;
+    }
   }
 
   private static ConnectionReport report(Connection c, String verdict, String rule) {
