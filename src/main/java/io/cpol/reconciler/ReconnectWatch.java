@@ -1,0 +1,372 @@
+package io.cpol.reconciler;
+
+import io.cpol.beebotte.Protocol;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * When to look again at identities a policy dropped, so a device that reconnects is dropped again
+ * within moments instead of at the next interval. Pure decision logic: time is always passed in,
+ * nothing is called; the account engine makes the calls and reports what it saw. Not thread-safe:
+ * the engine serializes access.
+ *
+ * <p>Each identity (a userid, or a userid on one protocol) learns its reconnect delay as a bracket:
+ * {@code lo} is the longest time after a drop at which it was seen absent, {@code hi} the shortest
+ * at which it was seen back. The next check after a drop is at {@code hi}, so the device is found
+ * moments after it reconnects; while the bracket is wider than the precision and the identity's
+ * budget allows, a check in the middle narrows it. Before anything is known the checks double from
+ * the first probe (250 ms, 500 ms, 1 s, ...); after a miss at {@code hi} they step up by doubling
+ * steps. An identity absent for {@link Settings#maxAbsentChecks} checks in a row, or whose next
+ * check would come later than its policy's interval, leaves the watch: the regular passes take
+ * over.
+ *
+ * <p>Cost is bounded twice: each identity at most {@link Settings#perIdentityPerSecond} calls per
+ * second, and the account {@link Settings#callsPerSecond} in all, the most active offenders first.
+ * A 429 on a watch call halves the account's watch rate and pauses the watch (regular passes go on
+ * unless they are answered 429 themselves); the rate recovers step by step.
+ */
+final class ReconnectWatch {
+  /** What is watched: one identity, for one policy. */
+  record Key(String policyUid, String userid, Protocol protocol) {
+    Key {
+      Objects.requireNonNull(policyUid, "policyUid");
+      Objects.requireNonNull(userid, "userid");
+    }
+  }
+
+  /**
+   * @param callsPerSecond the account's watch calls per second (checks and drops)
+   * @param perIdentityPerSecond one identity's watch calls per second
+   * @param firstProbe the first check after a drop when nothing is known yet
+   * @param precision the reconnect delay is learned to this precision
+   * @param maxAbsentChecks absent this many checks in a row, an identity leaves the watch
+   */
+  record Settings(
+      double callsPerSecond,
+      double perIdentityPerSecond,
+      Duration firstProbe,
+      Duration precision,
+      int maxAbsentChecks) {
+    static Settings defaults(double callsPerSecond) {
+      return new Settings(callsPerSecond, 2.0, Duration.ofMillis(250), Duration.ofMillis(20), 6);
+    }
+  }
+
+  /** How long a slowed-down watch waits between recovery steps. */
+  private static final Duration RECOVERY_STEP = Duration.ofSeconds(30);
+
+  private final Settings settings;
+  private final Map<Key, Identity> identities = new HashMap<>();
+  private final Bucket account;
+  private double rate;
+  private Instant pausedUntil = Instant.MIN;
+  private Instant lastSlowDown = Instant.MIN;
+
+  ReconnectWatch(Settings settings, Instant now) {
+    this.settings = settings;
+    this.rate = settings.callsPerSecond();
+    this.account = new Bucket(rate, Math.max(1, rate), now);
+  }
+
+  /** One watched identity. */
+  private final class Identity {
+    final Key key;
+    final Bucket budget;
+    Duration interval;
+    Instant lastDrop;
+    int timesDropped;
+
+    /** Longest offset after a drop seen absent, shortest seen present (null: never seen back). */
+    Duration lo = Duration.ZERO;
+
+    Duration hi;
+
+    /** Offset of the next check after lastDrop; null while a check is out or none is planned. */
+    Duration next;
+
+    /** Set after a first miss at hi in this cycle. */
+    Duration step;
+
+    /** The top of the bracket, to check after a probe in its middle finds nothing. */
+    Duration afterProbe;
+
+    int absentInRow;
+    boolean inFlight;
+
+    /** When a check postponed for budget first became due. */
+    Instant waitingSince;
+
+    Identity(Key key, Instant now) {
+      this.key = key;
+      this.budget =
+          new Bucket(
+              settings.perIdentityPerSecond(),
+              // A burst of a few calls lets it narrow its bracket now and then.
+              Math.max(2, settings.perIdentityPerSecond() * 3),
+              now);
+    }
+
+    Instant nextCheckAt() {
+      return next == null ? null : lastDrop.plus(next);
+    }
+  }
+
+  // ---- What happened ----
+
+  /**
+   * A drop of {@code key} landed (made by a pass or by the watch): its reconnect clock starts
+   * again.
+   *
+   * @param interval its policy's interval: the watch never waits longer than that
+   */
+  void dropped(Key key, Instant landedAt, Duration interval) {
+    Identity id = identities.computeIfAbsent(key, k -> new Identity(k, landedAt));
+    id.interval = interval;
+    id.lastDrop = landedAt;
+    id.timesDropped++;
+    id.absentInRow = 0;
+    id.inFlight = false;
+    id.afterProbe = null;
+    id.step = null;
+    if (id.hi == null) {
+      id.next = settings.firstProbe();
+    } else if (id.hi.minus(id.lo).compareTo(settings.precision()) > 0
+        && id.budget.available(landedAt) >= 2) {
+      // Narrow the bracket with a check in the middle; if it is not back yet, check at hi.
+      id.next = id.lo.plus(id.hi).dividedBy(2);
+      id.afterProbe = id.hi;
+    } else {
+      id.next = id.hi;
+    }
+  }
+
+  /**
+   * A check of {@code key} at {@code at} found it back ({@code present}: the engine drops it and
+   * then calls {@link #dropped}) or not.
+   */
+  void checked(Key key, Instant at, boolean present) {
+    Identity id = identities.get(key);
+    if (id == null) {
+      return;
+    }
+    id.inFlight = false;
+    Duration offset = Duration.between(id.lastDrop, at);
+    if (present) {
+      if (id.hi == null || offset.compareTo(id.hi) < 0) {
+        id.hi = offset;
+      }
+      if (id.lo.compareTo(id.hi) >= 0) {
+        // It came back sooner than it once stayed away: what was known no longer holds.
+        id.lo = Duration.ZERO;
+      }
+      id.absentInRow = 0;
+      id.next = null;
+      return;
+    }
+    if (offset.compareTo(id.lo) > 0 && (id.hi == null || offset.compareTo(id.hi) < 0)) {
+      id.lo = offset;
+    }
+    id.absentInRow++;
+    if (id.afterProbe != null) {
+      // A check in the middle of the bracket: now at its top.
+      id.next = id.afterProbe;
+      id.afterProbe = null;
+    } else if (id.hi != null && offset.compareTo(id.hi) < 0) {
+      id.next = id.hi;
+    } else if (id.hi == null) {
+      // Never seen back, or lost track: keep doubling the wait.
+      id.next = offset.multipliedBy(2);
+    } else if (id.step == null) {
+      // Not back at hi: jitter, most likely; look again a moment later.
+      id.step = settings.precision().multipliedBy(2);
+      id.next = offset.plus(id.step);
+      id.lo = offset;
+    } else {
+      // Still not back: it takes longer now (a client backing off). Grow the wait by half.
+      id.next = offset.plus(offset.dividedBy(2));
+      id.lo = offset;
+      id.hi = null;
+    }
+    if (id.absentInRow >= settings.maxAbsentChecks() || id.next.compareTo(id.interval) > 0) {
+      // It stays away: the policy's regular passes take over.
+      identities.remove(key);
+    }
+  }
+
+  /** A drop call made by the watch: it counts against the budgets too. */
+  void charge(Key key, Instant now) {
+    account.take(now);
+    Identity id = identities.get(key);
+    if (id != null) {
+      id.budget.take(now);
+    }
+  }
+
+  /** Beebotte answered a watch call 429: slow the watch, before any regular pass. */
+  void slowDown(Instant now, Duration pause) {
+    Instant until = now.plus(pause);
+    if (until.isAfter(pausedUntil)) {
+      pausedUntil = until;
+    }
+    rate = Math.max(0.5, rate / 2);
+    account.rate(rate, now);
+    lastSlowDown = now;
+  }
+
+  /** Stops watching every identity of a policy (deleted, suspended, DryRun, changed). */
+  void forgetPolicy(String policyUid) {
+    identities.keySet().removeIf(k -> k.policyUid().equals(policyUid));
+  }
+
+  /** Stops watching one identity (its policy no longer denies it). */
+  void forget(Key key) {
+    identities.remove(key);
+  }
+
+  // ---- What to do ----
+
+  /**
+   * The checks to start now: due, within both budgets, the most dropped identities first. Those due
+   * but out of budget are moved to when budget is back.
+   */
+  List<Key> due(Instant now) {
+    recover(now);
+    if (now.isBefore(pausedUntil)) {
+      return List.of();
+    }
+    List<Identity> ready = new ArrayList<>();
+    for (Identity id : identities.values()) {
+      Instant at = id.nextCheckAt();
+      if (!id.inFlight && at != null && !at.isAfter(now)) {
+        ready.add(id);
+      }
+    }
+    // The most active offenders first, yet none starves: every second overdue counts as much as
+    // doubling its drops.
+    ready.sort(Comparator.comparingDouble((Identity id) -> -priority(id, now)));
+    List<Key> out = new ArrayList<>();
+    for (Identity id : ready) {
+      if (account.available(now) >= 1 && id.budget.available(now) >= 1) {
+        account.take(now);
+        id.budget.take(now);
+        id.inFlight = true;
+        id.waitingSince = null;
+        out.add(id.key);
+      } else {
+        // Out of budget: try again when a call's worth is back for both (its wait still counts).
+        if (id.waitingSince == null) {
+          id.waitingSince = id.nextCheckAt();
+        }
+        Instant later = max(account.whenAvailable(now), id.budget.whenAvailable(now));
+        id.next = Duration.between(id.lastDrop, later);
+      }
+    }
+    return out;
+  }
+
+  /** When {@link #due} may next return something; null when nothing is watched. */
+  Instant nextWakeup(Instant now) {
+    Instant earliest = null;
+    for (Identity id : identities.values()) {
+      Instant at = id.nextCheckAt();
+      if (!id.inFlight && at != null && (earliest == null || at.isBefore(earliest))) {
+        earliest = at;
+      }
+    }
+    if (earliest != null && earliest.isBefore(pausedUntil)) {
+      earliest = pausedUntil;
+    }
+    return earliest;
+  }
+
+  /** The identity's typical reconnect delay as learned so far. */
+  Optional<Duration> delay(Key key) {
+    Identity id = identities.get(key);
+    return id == null || id.hi == null ? Optional.empty() : Optional.of(id.hi);
+  }
+
+  boolean watching(Key key) {
+    return identities.containsKey(key);
+  }
+
+  int size() {
+    return identities.size();
+  }
+
+  double rate() {
+    return rate;
+  }
+
+  private static double priority(Identity id, Instant now) {
+    Instant due = id.waitingSince != null ? id.waitingSince : id.nextCheckAt();
+    double overdue = Duration.between(due, now).toNanos() / 1e9;
+    return overdue + Math.log(1 + id.timesDropped) / Math.log(2);
+  }
+
+  private void recover(Instant now) {
+    if (rate < settings.callsPerSecond()
+        && !now.isBefore(lastSlowDown.plus(RECOVERY_STEP))
+        && !now.isBefore(pausedUntil)) {
+      rate = Math.min(settings.callsPerSecond(), rate * 1.5);
+      account.rate(rate, now);
+      lastSlowDown = now;
+    }
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+
+  /** A token bucket; may go one call into debt for a drop that must not wait. */
+  private static final class Bucket {
+    private double rate;
+    private final double burst;
+    private double tokens;
+    private Instant at;
+
+    Bucket(double rate, double burst, Instant now) {
+      this.rate = rate;
+      this.burst = burst;
+      this.tokens = burst;
+      this.at = now;
+    }
+
+    void rate(double rate, Instant now) {
+      refill(now);
+      this.rate = rate;
+    }
+
+    double available(Instant now) {
+      refill(now);
+      return tokens;
+    }
+
+    void take(Instant now) {
+      refill(now);
+      tokens = Math.max(-1, tokens - 1);
+    }
+
+    Instant whenAvailable(Instant now) {
+      refill(now);
+      if (tokens >= 1) {
+        return now;
+      }
+      long nanos = (long) Math.ceil((1 - tokens) / rate * 1e9);
+      return now.plusNanos(nanos);
+    }
+
+    private void refill(Instant now) {
+      if (now.isAfter(at)) {
+        tokens = Math.min(burst, tokens + Duration.between(at, now).toNanos() / 1e9 * rate);
+        at = now;
+      }
+    }
+  }
+}

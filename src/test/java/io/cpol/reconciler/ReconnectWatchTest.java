@@ -1,0 +1,215 @@
+package io.cpol.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cpol.beebotte.Protocol;
+import io.cpol.reconciler.ReconnectWatch.Key;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.Test;
+
+/** The watch's decisions with a fake clock and modelled devices: no network, no threads. */
+class ReconnectWatchTest {
+  static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
+  static final Duration INTERVAL = Duration.ofSeconds(30);
+  static final Duration CALL = Duration.ofMillis(5);
+
+  /** A device that reconnects {@code delay.apply(n)} after its n-th drop (null: never). */
+  static final class Device {
+    final Key key;
+    final IntFunction<Duration> delay;
+    int drops;
+    Instant droppedAt;
+    Instant connectedAt;
+    Duration connected = Duration.ZERO;
+    int checks;
+    int dropCalls;
+
+    Device(String userid, IntFunction<Duration> delay) {
+      this.key = new Key("policy-uid", userid, Protocol.mqtt);
+      this.delay = delay;
+    }
+
+    boolean presentAt(Instant t) {
+      Duration d = delay.apply(drops);
+      return d != null && !t.isBefore(droppedAt.plus(d));
+    }
+  }
+
+  /** Runs the watch against the devices for {@code length}; every device was dropped at T0. */
+  static Instant run(ReconnectWatch watch, List<Device> devices, Duration length) {
+    Map<Key, Device> byKey = new HashMap<>();
+    for (Device d : devices) {
+      byKey.put(d.key, d);
+      d.droppedAt = T0;
+      d.drops = 1;
+      watch.dropped(d.key, T0, INTERVAL);
+    }
+    Instant end = T0.plus(length);
+    Instant now = T0;
+    while (true) {
+      Instant wake = watch.nextWakeup(now);
+      if (wake == null || wake.isAfter(end)) {
+        break;
+      }
+      now = wake.isAfter(now) ? wake : now;
+      for (Key key : watch.due(now)) {
+        Device d = byKey.get(key);
+        d.checks++;
+        Instant seen = now.plus(CALL);
+        boolean present = d.presentAt(now);
+        watch.checked(key, seen, present);
+        if (present) {
+          Instant landed = seen.plus(CALL);
+          d.connected =
+              d.connected.plus(Duration.between(d.droppedAt.plus(d.delay.apply(d.drops)), landed));
+          watch.charge(key, seen);
+          d.dropCalls++;
+          d.drops++;
+          d.droppedAt = landed;
+          watch.dropped(key, landed, INTERVAL);
+        }
+      }
+    }
+    return now;
+  }
+
+  static double exposure(Device d, Duration length) {
+    return d.connected.toNanos() / (double) length.toNanos();
+  }
+
+  static double callsPerMinute(Device d, Duration length) {
+    return (d.checks + d.dropCalls) / (length.toSeconds() / 60.0);
+  }
+
+  @Test
+  void aDeviceThatReconnectsAfterOneSecondIsFoundMomentsAfterEachReconnect() {
+    ReconnectWatch watch = new ReconnectWatch(ReconnectWatch.Settings.defaults(5), T0);
+    Device device = new Device("device-0042", n -> Duration.ofMillis(1000));
+    Duration length = Duration.ofMinutes(5);
+
+    run(watch, List.of(device), length);
+
+    System.out.printf(
+        "1 s reconnector: exposure %.2f%%, %.0f calls/min, %d drops, learned delay %s%n",
+        exposure(device, length) * 100,
+        callsPerMinute(device, length),
+        device.drops,
+        watch.delay(device.key).orElse(null));
+    assertThat(exposure(device, length)).isLessThan(0.05);
+    assertThat(callsPerMinute(device, length)).isLessThanOrEqualTo(120);
+    assertThat(device.drops).isGreaterThan(250);
+    assertThat(watch.delay(device.key))
+        .hasValueSatisfying(
+            d -> assertThat(d).isBetween(Duration.ofMillis(1000), Duration.ofMillis(1030)));
+  }
+
+  @Test
+  void aDeviceWithExponentialBackOffIsFollowed() {
+    // Paho's automatic reconnect: 1 s, 2 s, 4 s ... up to 128 s, here resetting after 64 s.
+    ReconnectWatch watch = new ReconnectWatch(ReconnectWatch.Settings.defaults(5), T0);
+    Device device = new Device("paho-1", n -> Duration.ofSeconds(1L << Math.min(n - 1, 4)));
+    Duration length = Duration.ofMinutes(5);
+
+    run(watch, List.of(device), length);
+
+    System.out.printf(
+        "back-off reconnector: exposure %.2f%%, %.0f calls/min, %d drops%n",
+        exposure(device, length) * 100, callsPerMinute(device, length), device.drops);
+    assertThat(device.drops).isGreaterThan(15);
+    // Each longer wait is found within half of it; a fixed reconnector is the hard case.
+    assertThat(exposure(device, length)).isLessThan(0.30);
+    assertThat(callsPerMinute(device, length)).isLessThanOrEqualTo(120);
+  }
+
+  @Test
+  void aDeviceThatStaysAwayLeavesTheWatchAfterAFewChecks() {
+    ReconnectWatch watch = new ReconnectWatch(ReconnectWatch.Settings.defaults(5), T0);
+    Device device = new Device("browser-tab", n -> null);
+
+    run(watch, List.of(device), Duration.ofMinutes(5));
+
+    assertThat(watch.watching(device.key)).isFalse();
+    assertThat(device.checks).isBetween(3, 6);
+  }
+
+  @Test
+  void theAccountBudgetIsSharedMostActiveFirst() {
+    ReconnectWatch watch = new ReconnectWatch(ReconnectWatch.Settings.defaults(5), T0);
+    List<Device> devices = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      devices.add(new Device("device-" + i, n -> Duration.ofMillis(1000)));
+    }
+    // device-0 has been dropped many times before: the most active offender.
+    for (int i = 0; i < 10; i++) {
+      watch.dropped(devices.get(0).key, T0.minusSeconds(100 - i), INTERVAL);
+    }
+    Duration length = Duration.ofMinutes(1);
+
+    run(watch, devices, length);
+
+    int calls = devices.stream().mapToInt(d -> d.checks + d.dropCalls).sum();
+    System.out.printf(
+        "20 reconnectors, 5 calls/s: %d calls in a minute; most active: %d drops, others %s%n",
+        calls, devices.get(0).drops, devices.subList(1, 20).stream().map(d -> d.drops).toList());
+    // The bucket starts full (5) and may lend one call to a drop that must not wait.
+    assertThat(calls).isLessThanOrEqualTo(5 * 60 + 5 + 20);
+    assertThat(devices.get(0).drops)
+        .isGreaterThanOrEqualTo(
+            devices.subList(1, 20).stream().mapToInt(d -> d.drops).max().orElseThrow());
+  }
+
+  @Test
+  void forgettingAPolicyEndsItsWatchAtOnce() {
+    ReconnectWatch watch = new ReconnectWatch(ReconnectWatch.Settings.defaults(5), T0);
+    Key a = new Key("policy-a", "u", Protocol.mqtt);
+    Key b = new Key("policy-b", "u", Protocol.mqtt);
+    watch.dropped(a, T0, INTERVAL);
+    watch.dropped(b, T0, INTERVAL);
+
+    watch.forgetPolicy("policy-a");
+
+    assertThat(watch.watching(a)).isFalse();
+    assertThat(watch.due(T0.plusSeconds(1))).containsExactly(b);
+  }
+
+  @Test
+  void aRateLimitPausesAndSlowsTheWatchThenItRecovers() {
+    ReconnectWatch watch = new ReconnectWatch(ReconnectWatch.Settings.defaults(4), T0);
+    Key key = new Key("policy", "u", Protocol.mqtt);
+    watch.dropped(key, T0, INTERVAL);
+
+    watch.slowDown(T0.plusMillis(100), Duration.ofSeconds(5));
+
+    assertThat(watch.rate()).isEqualTo(2.0);
+    assertThat(watch.due(T0.plusSeconds(2))).isEmpty();
+    assertThat(watch.nextWakeup(T0.plusSeconds(2))).isEqualTo(T0.plusMillis(5100));
+    assertThat(watch.due(T0.plusSeconds(6))).containsExactly(key);
+    watch.due(T0.plusSeconds(40));
+    assertThat(watch.rate()).isEqualTo(3.0);
+  }
+
+  @Test
+  void aWatchNeverWaitsLongerThanThePolicysInterval() {
+    ReconnectWatch watch = new ReconnectWatch(ReconnectWatch.Settings.defaults(5), T0);
+    Key key = new Key("policy", "u", Protocol.mqtt);
+    watch.dropped(key, T0, Duration.ofSeconds(2));
+    Instant now = T0;
+    int checks = 0;
+    while (watch.watching(key)) {
+      now = watch.nextWakeup(now);
+      assertThat(Duration.between(T0, now)).isLessThanOrEqualTo(Duration.ofSeconds(2));
+      for (Key due : watch.due(now)) {
+        checks++;
+        watch.checked(due, now, false);
+      }
+    }
+    // At 250 ms, 500 ms, 1 s and 2 s; 4 s would be past the interval.
+    assertThat(checks).isEqualTo(4);
+  }
+}
