@@ -17,7 +17,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Categories("beebotte")
 @AdditionalPrinterColumn(
     name = "Mode",
-    jsonPath = ".spec.enforcement",
+    jsonPath = ".status.mode",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Connected",
@@ -43,5 +43,20 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Enforced",
+    jsonPath = ".status.conditions[?(@.type==\"Enforced\")].reason",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Interval",
+    jsonPath = ".spec.interval",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Omitted",
+    jsonPath = ".status.connectionsOmitted",
+    type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1)
 public class ConnectionPolicy extends CustomResource<ConnectionPolicySpec, ConnectionPolicyStatus>
     implements Namespaced {}

@@ -40,7 +40,22 @@ class CrdTest {
     assertThat(version.getSubresources().getStatus()).isNotNull();
     assertThat(version.getAdditionalPrinterColumns())
         .extracting(CustomResourceColumnDefinition::getName)
-        .containsExactly("Mode", "Connected", "Denied", "Dropped", "Ready", "Last Sync", "Age");
+        .containsExactly(
+            "Mode",
+            "Connected",
+            "Denied",
+            "Dropped",
+            "Ready",
+            "Last Sync",
+            "Age",
+            "Enforced",
+            "Interval",
+            "Omitted");
+    assertThat(version.getAdditionalPrinterColumns())
+        .as("-o wide only")
+        .filteredOn(c -> c.getPriority() != null && c.getPriority() > 0)
+        .extracting(CustomResourceColumnDefinition::getName)
+        .containsExactly("Enforced", "Interval", "Omitted");
   }
 
   @Test

@@ -130,10 +130,20 @@ class ApiServerDispatcherTest {
     table.path("columnDefinitions").forEach(c -> columns.add(c.path("name").asText()));
     assertThat(columns)
         .containsExactly(
-            "Name", "Mode", "Connected", "Denied", "Dropped", "Ready", "Last Sync", "Age");
+            "Name",
+            "Mode",
+            "Connected",
+            "Denied",
+            "Dropped",
+            "Ready",
+            "Last Sync",
+            "Age",
+            "Enforced",
+            "Interval",
+            "Omitted");
     JsonNode row = table.path("rows").get(0);
     assertThat(row.path("cells").get(0).asText()).isEqualTo("p");
-    assertThat(row.path("cells").get(1).isNull()).as("no enforcement in spec").isTrue();
+    assertThat(row.path("cells").get(1).isNull()).as("no mode in status").isTrue();
     assertThat(row.path("cells").get(2).asLong()).isEqualTo(12);
     assertThat(row.path("cells").get(4).asLong()).isEqualTo(2);
     assertThat(row.path("cells").get(5).asText()).isEqualTo("True");
