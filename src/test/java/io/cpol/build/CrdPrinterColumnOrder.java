@@ -19,7 +19,8 @@ import java.util.Map;
  * stays as generated.
  */
 public final class CrdPrinterColumnOrder {
-  static final List<String> ORDER =
+  /** The contract's printer columns, in order; those after Age show with {@code -o wide}. */
+  public static final List<String> ORDER =
       List.of(
           "Mode",
           "Connected",
