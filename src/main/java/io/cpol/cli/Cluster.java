@@ -43,6 +43,12 @@ final class Cluster implements AutoCloseable {
       }
       System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, options.kubeconfig.toString());
     } else if (!inCluster()) {
+      String home = System.getenv("HOME");
+      if (System.getenv("KUBECONFIG") == null && home != null && !home.isEmpty()) {
+        // kubectl's default is $HOME/.kube/config; Java's user.home may be another directory.
+        System.setProperty(
+            Config.KUBERNETES_KUBECONFIG_FILE, Path.of(home, ".kube", "config").toString());
+      }
       Collection<String> files = Config.getKubeconfigFilenames();
       if (files.stream().map(File::new).noneMatch(File::isFile)) {
         throw new CliException(

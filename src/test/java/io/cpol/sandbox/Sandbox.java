@@ -336,6 +336,11 @@ public final class Sandbox implements AutoCloseable {
     return options.kubeconfig().toAbsolutePath();
   }
 
+  /** The embedded API server behind {@link #apiServer()}. */
+  public EmbeddedKubernetes kubernetes() {
+    return kubernetes;
+  }
+
   public ApiServerFrontend apiServer() {
     return api;
   }
