@@ -60,12 +60,7 @@ final class PreviewCommand implements Callable<Integer> {
               + " and the ones maxDropsPerSync defers): a check for a pull request.")
   Integer failOver;
 
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "FORMAT",
-      defaultValue = "table",
-      description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
-  SessionOutput.Format output;
+  @Mixin DocumentOutput output;
 
   @Override
   public Integer call() throws Exception {
@@ -120,7 +115,7 @@ final class PreviewCommand implements Callable<Integer> {
         preview = new Preview(target, existing, account, plan);
       }
       try {
-        preview.print(output, Main.stdout());
+        preview.print(output.format, Main.stdout());
       } catch (IOException e) {
         Main.outputClosed(e);
       }
@@ -357,22 +352,7 @@ final class PreviewCommand implements Callable<Integer> {
 
     void print(SessionOutput.Format format, PrintStream out) throws IOException {
       switch (format) {
-        case json -> {
-          try (var g =
-              new com.fasterxml.jackson.core.JsonFactory()
-                  .createGenerator(out, com.fasterxml.jackson.core.JsonEncoding.UTF8)) {
-            g.disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            g.useDefaultPrettyPrinter();
-            SessionOutput.writeJson(g, document());
-            g.writeRaw('\n');
-          }
-          out.flush();
-        }
-        case yaml -> {
-          Writer w = Output.writer(out);
-          w.write(SessionOutput.yamlDump().dumpToString(document()));
-          w.flush();
-        }
+        case json, yaml -> SessionOutput.printDocument(format, document(), out);
         default -> table(out);
       }
     }

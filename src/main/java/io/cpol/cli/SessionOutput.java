@@ -225,6 +225,24 @@ final class SessionOutput {
     return count;
   }
 
+  /** One document (a map of maps, lists and scalars) as pretty JSON or block YAML. */
+  static void printDocument(Format format, Map<String, Object> document, OutputStream out)
+      throws IOException {
+    if (format == Format.json) {
+      try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
+        g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        g.useDefaultPrettyPrinter();
+        writeJson(g, document);
+        g.writeRaw('\n');
+      }
+    } else {
+      Writer w = Output.writer(out);
+      w.write(yamlDump().dumpToString(document));
+      w.flush();
+    }
+    out.flush();
+  }
+
   static Dump yamlDump() {
     return new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build());
   }

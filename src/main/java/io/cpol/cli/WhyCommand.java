@@ -41,12 +41,7 @@ final class WhyCommand implements Callable<Integer> {
       description = "Policies of every namespace.")
   boolean allNamespaces;
 
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "FORMAT",
-      defaultValue = "table",
-      description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
-  SessionOutput.Format output;
+  @Mixin DocumentOutput output;
 
   @Override
   public Integer call() throws Exception {
@@ -146,23 +141,8 @@ final class WhyCommand implements Callable<Integer> {
 
   @SuppressWarnings("unchecked")
   private void print(Map<String, Object> document, Accounts.Loaded loaded) throws IOException {
-    switch (output) {
-      case json -> {
-        try (var g =
-            new com.fasterxml.jackson.core.JsonFactory()
-                .createGenerator(Main.stdout(), com.fasterxml.jackson.core.JsonEncoding.UTF8)) {
-          g.disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-          g.useDefaultPrettyPrinter();
-          SessionOutput.writeJson(g, document);
-          g.writeRaw('\n');
-        }
-        Main.stdout().flush();
-      }
-      case yaml -> {
-        Writer w = Output.writer(Main.stdout());
-        w.write(SessionOutput.yamlDump().dumpToString(document));
-        w.flush();
-      }
+    switch (output.format) {
+      case json, yaml -> SessionOutput.printDocument(output.format, document, Main.stdout());
       default -> {
         Writer w = Output.writer(Main.stdout());
         List<Map<String, Object>> sessions = (List<Map<String, Object>>) document.get("sessions");
