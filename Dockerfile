@@ -11,6 +11,9 @@ WORKDIR /build
 COPY pom.xml ./
 RUN mvn -B -q dependency:go-offline
 COPY src ./src
+# `package` also builds the kubectl plugin (not part of the image) from these two.
+COPY bin/kubectl-beebotte ./bin/
+COPY deploy/krew/beebotte.yaml ./deploy/krew/
 # Spotless and the tests run in `verify`, not here: CI runs them on every change. Test
 # classes still compile: a test-scope tool orders the generated CRD's printer columns.
 RUN mvn -B -DskipTests package dependency:copy-dependencies \

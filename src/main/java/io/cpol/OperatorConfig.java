@@ -25,8 +25,8 @@ import java.util.Set;
  * @param identity this replica's name in the Lease
  * @param logFormat text or json
  * @param defaultEndpoint the Beebotte API for policies that name none
- * @param statusHeartbeat how stale lastSyncTime may get before an otherwise unchanged status is
- *     written again
+ * @param statusHeartbeat how far lastSyncTime may lag the last successful sync before an otherwise
+ *     unchanged status is written again
  * @param beebotteMaxAttempts attempts per Beebotte call, for transient failures and 429s
  * @param beebotteRetryBudget no retry of a Beebotte call starts later than this after its first
  *     attempt
@@ -95,7 +95,7 @@ public record OperatorConfig(
         settings.getOrDefault("POD_NAME", hostname()),
         settings.getOrDefault("LOG_FORMAT", "text"),
         settings.getOrDefault("DEFAULT_ENDPOINT", DEFAULT_ENDPOINT),
-        duration(settings, "STATUS_HEARTBEAT", Duration.ofMinutes(5)),
+        duration(settings, "STATUS_HEARTBEAT", Duration.ofSeconds(10)),
         integer(settings, "BEEBOTTE_MAX_ATTEMPTS", 4),
         duration(settings, "BEEBOTTE_RETRY_BUDGET", Duration.ofSeconds(10)),
         integer(settings, "DROP_CONCURRENCY", 8));

@@ -26,7 +26,7 @@ class OperatorConfigTest {
     assertThat(c.leaderElection()).isFalse();
     assertThat(c.logFormat()).isEqualTo("text");
     assertThat(c.defaultEndpoint()).isEqualTo("https://api.beebotte.com");
-    assertThat(c.statusHeartbeat()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.statusHeartbeat()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.beebotteMaxAttempts()).isEqualTo(4);
   }
 

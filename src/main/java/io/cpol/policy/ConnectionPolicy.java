@@ -18,7 +18,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Categories("beebotte")
 @AdditionalPrinterColumn(
     name = "Mode",
-    jsonPath = ".spec.enforcement",
+    jsonPath = ".status.mode",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Connected",
@@ -44,6 +44,21 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Enforced",
+    jsonPath = ".status.conditions[?(@.type==\"Enforced\")].reason",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Interval",
+    jsonPath = ".spec.interval",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(
+    name = "Omitted",
+    jsonPath = ".status.connectionsOmitted",
+    type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1)
 // A top-level field this version does not know must not stop the informer either.
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class ConnectionPolicy extends CustomResource<ConnectionPolicySpec, ConnectionPolicyStatus>

@@ -15,8 +15,22 @@ public class ConnectionPolicyStatus {
   @JsonPropertyDescription("The spec generation the status describes.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("When the account's connections were last listed successfully.")
+  @JsonPropertyDescription(
+      "Enforce, DryRun or Suspended: what the operator does with the policy's current spec.")
+  private Mode mode;
+
+  @JsonPropertyDescription(
+      "When the last successful sync listed the account's connections. A sync that changes nothing"
+          + " else in status rewrites it only once it is STATUS_HEARTBEAT (an operator setting, 10s"
+          + " by default) older than that sync, so it is never more than STATUS_HEARTBEAT behind the"
+          + " last successful sync; older than interval + STATUS_HEARTBEAT means syncs fail or"
+          + " stall (see Ready).")
   private String lastSyncTime;
+
+  @JsonPropertyDescription(
+      "The Beebotte API the last successful sync listed (spec.endpoint, or the operator's"
+          + " default).")
+  private String endpoint;
 
   @JsonPropertyDescription("Live connections on the account at the last sync.")
   private Integer connected;
@@ -46,6 +60,22 @@ public class ConnectionPolicyStatus {
 
   public void setObservedGeneration(Long observedGeneration) {
     this.observedGeneration = observedGeneration;
+  }
+
+  public Mode getMode() {
+    return mode;
+  }
+
+  public void setMode(Mode mode) {
+    this.mode = mode;
+  }
+
+  public String getEndpoint() {
+    return endpoint;
+  }
+
+  public void setEndpoint(String endpoint) {
+    this.endpoint = endpoint;
   }
 
   public String getLastSyncTime() {
@@ -121,7 +151,9 @@ public class ConnectionPolicyStatus {
       return false;
     }
     return Objects.equals(observedGeneration, that.observedGeneration)
+        && mode == that.mode
         && Objects.equals(lastSyncTime, that.lastSyncTime)
+        && Objects.equals(endpoint, that.endpoint)
         && Objects.equals(connected, that.connected)
         && Objects.equals(denied, that.denied)
         && Objects.equals(dropped, that.dropped)

@@ -6,6 +6,7 @@ import io.cpol.enforce.CompiledPolicy;
 import io.cpol.enforce.InvalidSpecException;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.ConnectionPolicyStatus;
+import io.cpol.policy.Mode;
 import io.cpol.reconciler.CredentialsLoader.CredentialsProblem;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -161,7 +162,13 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       return record(
           policy,
           statusBuilder.failed(
-              old, generation, Reason.InvalidSpec, e.getMessage(), ledger.snapshot(), now));
+              old,
+              generation,
+              Mode.of(policy.getSpec()),
+              Reason.InvalidSpec,
+              e.getMessage(),
+              ledger.snapshot(),
+              now));
     }
     metrics.policyInterval(ref.namespace(), ref.name(), rules.interval());
     if (rules.suspend()) {
@@ -182,7 +189,13 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       return record(
           policy,
           statusBuilder.failed(
-              old, generation, Reason.CredentialsNotFound, e.getMessage(), ledger.snapshot(), now));
+              old,
+              generation,
+              Mode.of(policy.getSpec()),
+              Reason.CredentialsNotFound,
+              e.getMessage(),
+              ledger.snapshot(),
+              now));
     }
 
     // 3. Register with the account's engine: a new or changed generation is synced right away.
@@ -204,9 +217,15 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     PassOutcome o = outcome.get();
     ConnectionPolicyStatus next =
         o.succeeded()
-            ? statusBuilder.synced(old, generation, o, ledger.snapshot(), now)
+            ? statusBuilder.synced(old, generation, endpoint, o, ledger.snapshot(), now)
             : statusBuilder.failed(
-                old, generation, o.failure(), o.failureMessage(), ledger.snapshot(), now);
+                old,
+                generation,
+                Mode.of(policy.getSpec()),
+                o.failure(),
+                o.failureMessage(),
+                ledger.snapshot(),
+                now);
     if (o.succeeded()) {
       metrics.policySynced(
           ref.namespace(),
@@ -263,6 +282,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
           statusBuilder.failed(
               policy.getStatus(),
               generation,
+              Mode.of(policy.getSpec()),
               Reason.ReconcileError,
               message,
               engines.ledger(ref, policy.getStatus()).snapshot(),

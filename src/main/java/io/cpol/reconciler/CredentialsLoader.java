@@ -9,13 +9,13 @@ import java.util.Map;
 /**
  * Reads Beebotte credentials from a Secret: {@code apiKey} + {@code secretKey}, or {@code token}.
  */
-final class CredentialsLoader {
+public final class CredentialsLoader {
   static final String API_KEY = "apiKey";
   static final String SECRET_KEY = "secretKey";
   static final String TOKEN = "token";
 
   /** Why a Secret could not give credentials; the message names keys, never values. */
-  static final class CredentialsProblem extends Exception {
+  public static final class CredentialsProblem extends Exception {
     CredentialsProblem(String message) {
       super(message);
     }
@@ -23,7 +23,8 @@ final class CredentialsLoader {
 
   private CredentialsLoader() {}
 
-  static Credentials load(String namespace, String name, Secret secret) throws CredentialsProblem {
+  public static Credentials load(String namespace, String name, Secret secret)
+      throws CredentialsProblem {
     if (secret == null) {
       throw new CredentialsProblem("Secret " + namespace + "/" + name + " not found");
     }

@@ -1,6 +1,7 @@
 package io.cpol.reconciler;
 
 import io.cpol.policy.ConnectionPolicyStatus;
+import io.cpol.policy.Mode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,22 +15,30 @@ final class StatusBuilder {
   private final Duration heartbeat;
 
   /**
-   * @param heartbeat how stale {@code lastSyncTime} may get before a sync that changed nothing else
-   *     still patches status; keeps quiet policies from writing every interval
+   * @param heartbeat how far {@code lastSyncTime} may lag the last successful sync: a sync that
+   *     changed nothing else writes status only when its listing is at least this much newer than
+   *     the recorded time, which keeps policies with short intervals from writing at every sync
    */
   StatusBuilder(Duration heartbeat) {
     this.heartbeat = heartbeat;
   }
 
-  /** After a pass that listed: counts, the sessions report and both conditions. */
+  /**
+   * After a pass that listed: counts, the sessions report and both conditions.
+   *
+   * @param endpoint the Beebotte API the pass listed
+   */
   ConnectionPolicyStatus synced(
       ConnectionPolicyStatus old,
       long generation,
+      String endpoint,
       PassOutcome outcome,
       PolicyLedger.Snapshot ledger,
       Instant now) {
     ConnectionPolicyStatus next = withCounts(copyOf(old), ledger);
     next.setObservedGeneration(generation);
+    next.setMode(outcome.dryRun() ? Mode.DryRun : Mode.Enforce);
+    next.setEndpoint(endpoint);
     next.setLastSyncTime(StatusTime.format(outcome.listedAt()));
     next.setConnected(outcome.connected());
     next.setDenied(outcome.denied());
@@ -86,7 +95,7 @@ final class StatusBuilder {
           now);
     }
     next.setConditions(conditions.toList());
-    return withHeartbeat(old, next, now);
+    return withHeartbeat(old, next, outcome.listedAt());
   }
 
   /** During a long pass: only the counts move. */
@@ -98,6 +107,7 @@ final class StatusBuilder {
       ConnectionPolicyStatus old, long generation, PolicyLedger.Snapshot ledger, Instant now) {
     ConnectionPolicyStatus next = withCounts(copyOf(old), ledger);
     next.setObservedGeneration(generation);
+    next.setMode(Mode.Suspended);
     String message = "suspended: nothing is listed or dropped";
     next.setConditions(
         new ConditionSet(next.getConditions())
@@ -107,16 +117,22 @@ final class StatusBuilder {
     return next;
   }
 
-  /** A sync that could not run; everything it did not learn stays as it was. */
+  /**
+   * A sync that could not run; everything it did not learn stays as it was.
+   *
+   * @param mode what the spec asks for ({@link Mode#of})
+   */
   ConnectionPolicyStatus failed(
       ConnectionPolicyStatus old,
       long generation,
+      Mode mode,
       Reason reason,
       String message,
       PolicyLedger.Snapshot ledger,
       Instant now) {
     ConnectionPolicyStatus next = withCounts(copyOf(old), ledger);
     next.setObservedGeneration(generation);
+    next.setMode(mode);
     next.setConditions(
         new ConditionSet(next.getConditions())
             .set(ConditionSet.READY, "False", reason, message, generation, now)
@@ -148,13 +164,14 @@ final class StatusBuilder {
     return next;
   }
 
+  /** Keeps the recorded lastSyncTime when that alone would change and lags less than heartbeat. */
   private ConnectionPolicyStatus withHeartbeat(
-      ConnectionPolicyStatus old, ConnectionPolicyStatus next, Instant now) {
+      ConnectionPolicyStatus old, ConnectionPolicyStatus next, Instant listedAt) {
     if (old == null || old.getLastSyncTime() == null) {
       return next;
     }
     Instant previousSync = Instant.parse(old.getLastSyncTime());
-    if (Duration.between(previousSync, now).compareTo(heartbeat) >= 0) {
+    if (Duration.between(previousSync, listedAt).compareTo(heartbeat) >= 0) {
       return next;
     }
     String fresh = next.getLastSyncTime();
@@ -170,6 +187,8 @@ final class StatusBuilder {
     ConnectionPolicyStatus next = new ConnectionPolicyStatus();
     if (old != null) {
       next.setObservedGeneration(old.getObservedGeneration());
+      next.setMode(old.getMode());
+      next.setEndpoint(old.getEndpoint());
       next.setLastSyncTime(old.getLastSyncTime());
       next.setConnected(old.getConnected());
       next.setDenied(old.getDenied());

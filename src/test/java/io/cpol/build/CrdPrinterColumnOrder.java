@@ -13,13 +13,25 @@ import java.util.Map;
  * Build step: puts the generated CRD's printer columns in the contract's order.
  *
  * <p>The Fabric8 generator sorts printer columns by JSON path, but {@code kubectl get cpol} must
- * print NAME, MODE, CONNECTED, DENIED, DROPPED, READY, LAST SYNC, AGE. Runs at
- * process-test-classes, before the test that compares the result with the committed copy in {@code
- * crds/}. Only the column entries move; every other byte stays as generated.
+ * print NAME, MODE, CONNECTED, DENIED, DROPPED, READY, LAST SYNC, AGE, and {@code -o wide} then
+ * ENFORCED, INTERVAL, OMITTED. Runs at process-test-classes, before the test that compares the
+ * result with the committed copy in {@code crds/}. Only the column entries move; every other byte
+ * stays as generated.
  */
 public final class CrdPrinterColumnOrder {
-  static final List<String> ORDER =
-      List.of("Mode", "Connected", "Denied", "Dropped", "Ready", "Last Sync", "Age");
+  /** The contract's printer columns, in order; those after Age show with {@code -o wide}. */
+  public static final List<String> ORDER =
+      List.of(
+          "Mode",
+          "Connected",
+          "Denied",
+          "Dropped",
+          "Ready",
+          "Last Sync",
+          "Age",
+          "Enforced",
+          "Interval",
+          "Omitted");
 
   private static final String BLOCK_START = "  - additionalPrinterColumns:\n";
   private static final String ENTRY_START = "    - jsonPath: ";

@@ -2,6 +2,7 @@ package io.cpol.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cpol.build.CrdPrinterColumnOrder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
@@ -40,7 +41,12 @@ class CrdTest {
     assertThat(version.getSubresources().getStatus()).isNotNull();
     assertThat(version.getAdditionalPrinterColumns())
         .extracting(CustomResourceColumnDefinition::getName)
-        .containsExactly("Mode", "Connected", "Denied", "Dropped", "Ready", "Last Sync", "Age");
+        .containsExactlyElementsOf(CrdPrinterColumnOrder.ORDER);
+    assertThat(version.getAdditionalPrinterColumns())
+        .as("-o wide only")
+        .filteredOn(c -> c.getPriority() != null && c.getPriority() > 0)
+        .extracting(CustomResourceColumnDefinition::getName)
+        .containsExactly("Enforced", "Interval", "Omitted");
   }
 
   @Test

@@ -29,7 +29,7 @@ import java.util.Set;
  */
 public final class AccountPassPipeline {
   /** The operator's default --status-heartbeat. */
-  public static final Duration HEARTBEAT = Duration.ofMinutes(5);
+  public static final Duration HEARTBEAT = Duration.ofSeconds(10);
 
   private static final Credentials CREDENTIALS = new Credentials.Keys("bench", "bench-secret");
 
@@ -113,7 +113,9 @@ public final class AccountPassPipeline {
     List<ConnectionPolicyStatus> statuses = new ArrayList<>(registrations.size());
     for (int p = 0; p < registrations.size(); p++) {
       PassOutcome outcome = PassOutcomes.of(inputs, p, registrations.get(p), now);
-      previous[p] = statusBuilder.synced(previous[p], 1, outcome, ledgers.get(p).snapshot(), now);
+      previous[p] =
+          statusBuilder.synced(
+              previous[p], 1, "https://api.beebotte.com", outcome, ledgers.get(p).snapshot(), now);
       statuses.add(previous[p]);
     }
     return statuses;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cpol.policy.ConnectionPolicyStatus;
 import io.cpol.policy.DropRecord;
+import io.cpol.policy.Mode;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +14,8 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class StatusBuilderTest {
-  private final StatusBuilder builder = new StatusBuilder(Duration.ofMinutes(5));
+  private final StatusBuilder builder = new StatusBuilder(Duration.ofSeconds(10));
+  private static final String ENDPOINT = "https://api.beebotte.com";
   private final Instant t0 = Instant.parse("2026-11-26T10:00:00Z");
 
   /** The counts the operator owns; each test feeds it the drops its passes made. */
@@ -34,7 +36,7 @@ class StatusBuilderTest {
 
   private ConnectionPolicyStatus synced(
       ConnectionPolicyStatus old, long generation, PassOutcome outcome, Instant now) {
-    return builder.synced(old, generation, outcome, ledger.snapshot(), now);
+    return builder.synced(old, generation, ENDPOINT, outcome, ledger.snapshot(), now);
   }
 
   private static DropRecord drop(int i) {
@@ -111,16 +113,54 @@ class StatusBuilderTest {
   @Test
   void anUnchangedSyncWithinTheHeartbeatYieldsAnEqualStatus() {
     ConnectionPolicyStatus first = synced(null, 1, report(t0, 5, 0, List.of(), 0, false), t0);
-    Instant t1 = t0.plusSeconds(30);
+    Instant t1 = t0.plusSeconds(9);
     ConnectionPolicyStatus second = synced(first, 1, report(t1, 5, 0, List.of(), 0, false), t1);
     assertThat(second).isEqualTo(first);
 
-    Instant late = t0.plus(Duration.ofMinutes(6));
+    Instant late = t0.plusSeconds(10);
     ConnectionPolicyStatus third = synced(first, 1, report(late, 5, 0, List.of(), 0, false), late);
-    assertThat(third.getLastSyncTime()).isEqualTo("2026-11-26T10:06:00Z");
+    assertThat(third.getLastSyncTime()).isEqualTo("2026-11-26T10:00:10Z");
 
     ConnectionPolicyStatus changed = synced(first, 1, report(t1, 6, 0, List.of(), 0, false), t1);
-    assertThat(changed.getLastSyncTime()).isEqualTo("2026-11-26T10:00:30Z");
+    assertThat(changed.getLastSyncTime()).isEqualTo("2026-11-26T10:00:09Z");
+  }
+
+  @Test
+  void lastSyncTimeNeverLagsTheLastSuccessfulSyncByTheHeartbeatOrMore() {
+    // A quiet 3 s policy, synced for a minute: each status builds on the one before.
+    ConnectionPolicyStatus status = null;
+    for (int s = 0; s <= 60; s += 3) {
+      Instant at = t0.plusSeconds(s);
+      status = synced(status, 1, report(at, 5, 0, List.of(), 0, false), at);
+      Duration lag = Duration.between(Instant.parse(status.getLastSyncTime()), at);
+      assertThat(lag).as("lag at +%ds", s).isLessThan(Duration.ofSeconds(10));
+    }
+    // A 30 s policy (the default interval) writes its lastSyncTime at every sync.
+    Instant at = t0.plusSeconds(90);
+    assertThat(synced(status, 1, report(at, 5, 0, List.of(), 0, false), at).getLastSyncTime())
+        .isEqualTo("2026-11-26T10:01:30Z");
+  }
+
+  @Test
+  void modeAndEndpointSayWhatTheOperatorDoes() {
+    ConnectionPolicyStatus enforcing = synced(null, 1, report(t0, 5, 0, List.of(), 0, false), t0);
+    assertThat(enforcing.getMode()).isEqualTo(Mode.Enforce);
+    assertThat(enforcing.getEndpoint()).isEqualTo(ENDPOINT);
+    ConnectionPolicyStatus dry = synced(enforcing, 2, report(t0, 5, 0, List.of(), 0, true), t0);
+    assertThat(dry.getMode()).isEqualTo(Mode.DryRun);
+    ConnectionPolicyStatus suspended = builder.suspended(dry, 3, ledger.snapshot(), t0);
+    assertThat(suspended.getMode()).isEqualTo(Mode.Suspended);
+    assertThat(suspended.getEndpoint()).as("kept from the last sync").isEqualTo(ENDPOINT);
+    ConnectionPolicyStatus failing =
+        builder.failed(
+            suspended,
+            4,
+            Mode.DryRun,
+            Reason.CredentialsNotFound,
+            "Secret x/y not found",
+            ledger.snapshot(),
+            t0);
+    assertThat(failing.getMode()).isEqualTo(Mode.DryRun);
   }
 
   @Test
@@ -129,7 +169,8 @@ class StatusBuilderTest {
     Instant t1 = t0.plusSeconds(30);
 
     ConnectionPolicyStatus failed =
-        builder.failed(ok, 2, Reason.BeebotteUnavailable, "HTTP 503", ledger.snapshot(), t1);
+        builder.failed(
+            ok, 2, Mode.Enforce, Reason.BeebotteUnavailable, "HTTP 503", ledger.snapshot(), t1);
 
     assertThat(failed.getConnected()).isEqualTo(5);
     assertThat(failed.getDropped()).isEqualTo(1);
@@ -147,6 +188,7 @@ class StatusBuilderTest {
             builder.failed(
                 failed,
                 2,
+                Mode.Enforce,
                 Reason.BeebotteUnavailable,
                 "HTTP 503",
                 ledger.snapshot(),

@@ -27,9 +27,20 @@ final class Kubectl {
     }
   }
 
+  private final java.util.Map<String, String> env;
+
   Kubectl(Path kubeconfig, Path dir) {
+    this(kubeconfig, dir, java.util.Map.of());
+  }
+
+  /**
+   * @param env set for every run; a kubectl plugin gets no --kubeconfig (kubectl refuses flags
+   *     before a plugin's name), so with {@code KUBECONFIG} in env none is passed
+   */
+  Kubectl(Path kubeconfig, Path dir, java.util.Map<String, String> env) {
     this.kubeconfig = kubeconfig;
     this.dir = dir;
+    this.env = java.util.Map.copyOf(env);
   }
 
   static boolean installed() {
@@ -52,16 +63,17 @@ final class Kubectl {
   Started start(String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add("kubectl");
-    command.add("--kubeconfig=" + kubeconfig);
-    command.add("--cache-dir=" + dir.resolve("kube-cache"));
+    if (!env.containsKey("KUBECONFIG")) {
+      command.add("--kubeconfig=" + kubeconfig);
+      command.add("--cache-dir=" + dir.resolve("kube-cache"));
+    }
     command.addAll(List.of(args));
     Path out = Files.createTempFile(dir, "kubectl", ".out");
     Path err = Files.createTempFile(dir, "kubectl", ".err");
-    Process process =
-        new ProcessBuilder(command)
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+    builder.environment().putAll(env);
+    Process process = builder.start();
     return new Started(process, out, err);
   }
 

@@ -68,6 +68,48 @@ class KubectlCompatibilityTest {
   }
 
   @Test
+  void wideAddsEnforcedIntervalAndOmittedAndModeSaysSuspended() throws Exception {
+    Path file =
+        write(
+            "resting.yaml",
+            policy("resting", "beebotte-credentials", 1).replace("  enforcement: DryRun\n", "")
+                + "  suspend: true\n");
+    assertThat(kubectl("apply", "-f", file.toString()).exit()).isZero();
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> policy("resting").getStatus() != null && Sandbox.converged(policy("resting")));
+
+    Kubectl.Run wide = kubectl("get", "cpol", "-o", "wide");
+    Kubectl.Run narrow = kubectl("get", "cpol", "resting");
+
+    assertThat(wide.exit()).as(wide.all()).isZero();
+    assertThat(wide.stdout().lines().findFirst().orElse(""))
+        .matches(
+            "NAME +MODE +CONNECTED +DENIED +DROPPED +READY +LAST SYNC +AGE +ENFORCED +INTERVAL"
+                + " +OMITTED");
+    assertThat(wide.stdout())
+        .containsPattern(
+            "(?m)^block-socketio +Enforce +\\d+ +\\d+ +\\d+ +True +\\w+ +\\w+ +(AllDropped|DropBudgetExceeded)"
+                + " +30s +\\d+$")
+        .containsPattern("(?m)^dryrun-contractors +DryRun .* +DryRun +1m +\\d+$")
+        .containsPattern("(?m)^resting +Suspended +0 +True +\\w+ +Suspended +30s *$");
+    assertThat(narrow.stdout().lines().findFirst().orElse(""))
+        .as("the wide columns only with -o wide")
+        .matches("NAME +MODE +CONNECTED +DENIED +DROPPED +READY +LAST SYNC +AGE");
+    assertThat(narrow.stdout()).containsPattern("(?m)^resting +Suspended ");
+    assertThat(kubectl("delete", "cpol", "resting").exit()).isZero();
+  }
+
+  @Test
+  void explainStatesTheBoundOfLastSyncTime() throws Exception {
+    Kubectl.Run run = kubectl("explain", "cpol.status.lastSyncTime");
+
+    assertThat(run.exit()).as(run.all()).isZero();
+    assertThat(run.stdout().replaceAll("\\s+", " "))
+        .contains("never more than STATUS_HEARTBEAT behind the last successful sync");
+  }
+
+  @Test
   void getByShortNameAndCategoryInTheKubeconfigNamespace() throws Exception {
     Kubectl.Run byCategory = kubectl("get", "beebotte");
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.sim.BeebotteSimulator;
-import io.cpol.sim.DropEvent;
 import io.cpol.sim.LiveSimulator;
 import io.cpol.sim.RecordedCall;
 import io.cpol.testing.ApiServerFrontend;
@@ -32,8 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalTime;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -339,6 +336,11 @@ public final class Sandbox implements AutoCloseable {
     return options.kubeconfig().toAbsolutePath();
   }
 
+  /** The embedded API server behind {@link #apiServer()}. */
+  public EmbeddedKubernetes kubernetes() {
+    return kubernetes;
+  }
+
   public ApiServerFrontend apiServer() {
     return api;
   }
@@ -442,7 +444,7 @@ public final class Sandbox implements AutoCloseable {
     }
   }
 
-  /** Prints one line per connection the simulator drops from now on. */
+  /** Prints one line per drop call the simulator serves from now on. */
   private void followDrops(PrintStream out) {
     ScheduledExecutorService reconnects =
         Executors.newSingleThreadScheduledExecutor(
@@ -458,21 +460,11 @@ public final class Sandbox implements AutoCloseable {
                 () -> simulator.addConnection(SandboxConnections.revokedDevice()),
                 RECONNECT_DELAY.toMillis(),
                 TimeUnit.MILLISECONDS);
-    simulator.onDrop(
-        c -> {
-          List<DropEvent> drops = simulator.drops();
-          String call = "";
-          for (int i = drops.size() - 1; i >= 0; i--) {
-            if (drops.get(i).connection().equals(c)) {
-              call = "DELETE " + drops.get(i).rawTarget();
-              break;
-            }
-          }
-          out.printf(
-              "%s  dropped %-8s %-28s %s%n",
-              LocalTime.now().truncatedTo(ChronoUnit.SECONDS), c.protocol(), c.userid(), call);
-          out.flush();
-          if (c.userid().equals(SandboxConnections.REVOKED_DEVICE)) {
+    DropLines.follow(
+        simulator,
+        out,
+        closed -> {
+          if (closed.stream().anyMatch(c -> c.userid().equals(SandboxConnections.REVOKED_DEVICE))) {
             reconnectLater.run();
           }
         });
