@@ -87,18 +87,20 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
     BeebotteClientFactory factory =
         clients != null
             ? clients
-            : (endpoint, credentials, retries) ->
+            : (endpoint, credentials, purpose) ->
                 new OkHttpBeebotteClient(
                     BeebotteClientConfig.builder(credentials)
                         .baseUrl(endpoint)
                         .retry(
-                            retries
+                            purpose == BeebotteClientFactory.Purpose.LISTING
                                 ? new RetryPolicy(
                                     config.beebotteMaxAttempts(),
                                     Duration.ofMillis(200),
                                     Duration.ofSeconds(5),
                                     config.beebotteRetryBudget())
                                 : RetryPolicy.none())
+                        .endpointLabelPrefix(
+                            purpose == BeebotteClientFactory.Purpose.WATCH ? "watch_" : "")
                         .meterRegistry(registry)
                         .build());
     reconciler =
@@ -110,7 +112,8 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
             config.defaultEndpoint(),
             config.statusHeartbeat(),
             config.identity(),
-            config.dropConcurrency());
+            config.dropConcurrency(),
+            config.watchCallsPerSecond());
     operator =
         new Operator(
             o -> {

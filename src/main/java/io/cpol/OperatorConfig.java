@@ -31,6 +31,7 @@ import java.util.Set;
  * @param beebotteRetryBudget no retry of a Beebotte call starts later than this after its first
  *     attempt
  * @param dropConcurrency drop calls in flight at once per Beebotte account
+ * @param watchCallsPerSecond the reconnect watch's calls per second per account; 0 turns it off
  */
 public record OperatorConfig(
     Set<String> watchNamespaces,
@@ -46,7 +47,8 @@ public record OperatorConfig(
     Duration statusHeartbeat,
     int beebotteMaxAttempts,
     Duration beebotteRetryBudget,
-    int dropConcurrency) {
+    int dropConcurrency,
+    double watchCallsPerSecond) {
 
   static final String DEFAULT_ENDPOINT = SpecConstraints.DEFAULT_ENDPOINT;
 
@@ -54,6 +56,10 @@ public record OperatorConfig(
     watchNamespaces = Set.copyOf(watchNamespaces);
     if (!logFormat.equals("text") && !logFormat.equals("json")) {
       throw new IllegalArgumentException("LOG_FORMAT must be text or json, not " + logFormat);
+    }
+    if (watchCallsPerSecond < 0 || watchCallsPerSecond > 1000) {
+      throw new IllegalArgumentException(
+          "WATCH_CALLS_PER_SECOND must be between 0 (off) and 1000, not " + watchCallsPerSecond);
     }
     if (dropConcurrency < 1 || dropConcurrency > 64) {
       throw new IllegalArgumentException(
@@ -98,13 +104,23 @@ public record OperatorConfig(
         duration(settings, "STATUS_HEARTBEAT", Duration.ofSeconds(10)),
         integer(settings, "BEEBOTTE_MAX_ATTEMPTS", 4),
         duration(settings, "BEEBOTTE_RETRY_BUDGET", Duration.ofSeconds(10)),
-        integer(settings, "DROP_CONCURRENCY", 8));
+        integer(settings, "DROP_CONCURRENCY", 8),
+        decimal(settings, "WATCH_CALLS_PER_SECOND", 5));
   }
 
   private static int integer(Map<String, String> s, String key, int dflt) {
     String v = s.get(key);
     try {
       return v == null || v.isBlank() ? dflt : Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be a number, not " + v);
+    }
+  }
+
+  private static double decimal(Map<String, String> s, String key, double dflt) {
+    String v = s.get(key);
+    try {
+      return v == null || v.isBlank() ? dflt : Double.parseDouble(v.trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(key + " must be a number, not " + v);
     }

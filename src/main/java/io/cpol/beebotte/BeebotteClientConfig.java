@@ -16,6 +16,8 @@ import okhttp3.HttpUrl;
  * @param readTimeout longest silence while reading a response
  * @param callTimeout whole attempt, including streaming a large listing
  * @param meterRegistry where call timings go; null for no metrics
+ * @param endpointLabelPrefix put before the {@code endpoint} label of this client's metrics ({@code
+ *     list}, {@code drop}), e.g. {@code watch_} for the reconnect watch's calls
  */
 public record BeebotteClientConfig(
     String baseUrl,
@@ -25,7 +27,8 @@ public record BeebotteClientConfig(
     Duration callTimeout,
     String userAgent,
     RetryPolicy retry,
-    MeterRegistry meterRegistry) {
+    MeterRegistry meterRegistry,
+    String endpointLabelPrefix) {
 
   public static final String DEFAULT_BASE_URL = "https://api.beebotte.com";
   public static final String DEFAULT_USER_AGENT = "beebotte-connection-operator/" + version();
@@ -61,6 +64,7 @@ public record BeebotteClientConfig(
     private String userAgent = DEFAULT_USER_AGENT;
     private RetryPolicy retry = RetryPolicy.defaults();
     private MeterRegistry meterRegistry;
+    private String endpointLabelPrefix = "";
 
     private Builder(Credentials credentials) {
       this.credentials = Objects.requireNonNull(credentials, "credentials");
@@ -96,6 +100,11 @@ public record BeebotteClientConfig(
       return this;
     }
 
+    public Builder endpointLabelPrefix(String prefix) {
+      this.endpointLabelPrefix = Objects.requireNonNull(prefix, "prefix");
+      return this;
+    }
+
     public Builder meterRegistry(MeterRegistry meterRegistry) {
       this.meterRegistry = meterRegistry;
       return this;
@@ -110,7 +119,8 @@ public record BeebotteClientConfig(
           callTimeout,
           userAgent,
           retry,
-          meterRegistry);
+          meterRegistry,
+          endpointLabelPrefix);
     }
   }
 

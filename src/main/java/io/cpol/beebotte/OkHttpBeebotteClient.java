@@ -69,6 +69,7 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
   private final JsonFactory jsonFactory;
   private final ConnectionListDecoder decoder;
   private final MeterRegistry meters;
+  private final String endpointLabelPrefix;
   private final Counter skippedElements;
   private final AtomicInteger lastSkipped = new AtomicInteger();
 
@@ -110,6 +111,7 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
             .build();
     this.decoder = new ConnectionListDecoder(jsonFactory);
     this.meters = config.meterRegistry();
+    this.endpointLabelPrefix = config.endpointLabelPrefix();
     // Registered up front, so that an alert on it has a series at zero to start from.
     this.skippedElements =
         meters == null
@@ -197,7 +199,7 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
       if (meters != null) {
         Counter.builder("beebotte.api.retries")
             .description("Beebotte API attempts that are retried")
-            .tag("endpoint", endpoint.tag)
+            .tag("endpoint", endpointLabelPrefix + endpoint.tag)
             .register(meters)
             .increment();
       }
@@ -415,7 +417,7 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
     }
     Timer.builder("beebotte.api.calls")
         .description("Beebotte API HTTP attempts")
-        .tag("endpoint", endpoint.tag)
+        .tag("endpoint", endpointLabelPrefix + endpoint.tag)
         .tag("status", status)
         .tag("outcome", success ? "success" : "failure")
         .publishPercentileHistogram(true)

@@ -51,6 +51,16 @@ public class ConnectionPolicyStatus {
   private List<DropRecord> recentDrops = new ArrayList<>();
 
   @JsonPropertyDescription(
+      "Sessions dropped again after a drop of the same identity (a userid, or a userid on one"
+          + " protocol): devices whose credentials still work. Never goes backwards.")
+  private Long reconnects;
+
+  @JsonPropertyDescription(
+      "Identities that came back after being dropped, at most 20, most active first. A drop does"
+          + " not ban: revoke their credentials in Beebotte to keep them off for good.")
+  private List<ReturningIdentity> returning;
+
+  @JsonPropertyDescription(
       "Ready: the last sync worked. Enforced: every denied connection seen was dropped.")
   private List<Condition> conditions = new ArrayList<>();
 
@@ -126,6 +136,22 @@ public class ConnectionPolicyStatus {
     this.connectionsOmitted = connectionsOmitted;
   }
 
+  public Long getReconnects() {
+    return reconnects;
+  }
+
+  public void setReconnects(Long reconnects) {
+    this.reconnects = reconnects;
+  }
+
+  public List<ReturningIdentity> getReturning() {
+    return returning;
+  }
+
+  public void setReturning(List<ReturningIdentity> returning) {
+    this.returning = returning;
+  }
+
   public List<DropRecord> getRecentDrops() {
     return recentDrops;
   }
@@ -160,6 +186,8 @@ public class ConnectionPolicyStatus {
         && Objects.equals(connections, that.connections)
         && Objects.equals(connectionsOmitted, that.connectionsOmitted)
         && Objects.equals(recentDrops, that.recentDrops)
+        && Objects.equals(reconnects, that.reconnects)
+        && Objects.equals(returning, that.returning)
         && Objects.equals(conditions, that.conditions);
   }
 

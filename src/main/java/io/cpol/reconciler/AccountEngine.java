@@ -62,6 +62,7 @@ final class AccountEngine {
   private final Map<AccountKey, Lane> lanes = new LinkedHashMap<>();
   private final Map<String, Entry> entries = new HashMap<>();
   private final AccountThrottle throttle;
+  private final AccountWatch watch;
 
   // Guarded by lock.
   private AccountPolicies index;
@@ -69,6 +70,7 @@ final class AccountEngine {
   private Listing listing;
   private String owner;
   private boolean running;
+  private boolean dropping;
   private boolean retired;
   private ScheduledFuture<?> timer;
   private Instant timerAt;
@@ -77,14 +79,46 @@ final class AccountEngine {
     this.registry = registry;
     this.endpoint = endpoint;
     this.throttle = new AccountThrottle(registry.settings().failureRetryCap());
+    this.watch = new AccountWatch(registry, this);
   }
 
-  /** The clients of one credential lane: one that retries by itself (listing), one that doesn't. */
+  // ---- For the reconnect watch ----
+
+  /** The registration of a policy this engine enforces, or null. */
+  PolicyRegistration registration(String uid) {
+    synchronized (lock) {
+      Entry e = entries.get(uid);
+      return e == null ? null : e.registration;
+    }
+  }
+
+  Lane lane(AccountKey key) {
+    synchronized (lock) {
+      return lanes.get(key);
+    }
+  }
+
+  /** Whether the watch must wait: the account is paused, or a pass is making its drop calls. */
+  boolean busy(Instant now) {
+    synchronized (lock) {
+      return dropping || throttle.paused(now);
+    }
+  }
+
+  /**
+   * The clients of one credential lane: listings (retried by the client), drops (the account's
+   * back-off instead) and the reconnect watch (its own metric labels).
+   */
   record Lane(
-      AccountKey key, Credentials credentials, BeebotteClient lister, BeebotteClient caller) {
+      AccountKey key,
+      Credentials credentials,
+      BeebotteClient lister,
+      BeebotteClient caller,
+      BeebotteClient watcher) {
     void close() {
       lister.close();
       caller.close();
+      watcher.close();
     }
   }
 
@@ -131,6 +165,8 @@ final class AccountEngine {
       }
       Entry old = entries.get(registration.ref().uid());
       if (old == null || !old.registration.sameAs(registration)) {
+        // A changed policy may no longer deny what it dropped: its watch ends at once.
+        watch.forgetPolicy(registration.ref().uid());
         Instant now = registry.clock().instant();
         entries.put(registration.ref().uid(), new Entry(registration, now));
         index = null;
@@ -155,6 +191,7 @@ final class AccountEngine {
 
   /** Removes a policy; returns the lanes no policy uses any more (the caller closes them). */
   List<Lane> unregister(String uid) {
+    watch.forgetPolicy(uid);
     synchronized (lock) {
       if (entries.remove(uid) != null) {
         index = null;
@@ -266,6 +303,7 @@ final class AccountEngine {
 
   /** Stops for good and closes the clients; a running pass finishes its calls in flight. */
   void close() {
+    watch.close();
     List<Lane> closing;
     synchronized (lock) {
       retired = true;
@@ -475,6 +513,16 @@ final class AccountEngine {
         return listingFailed(work, e);
       }
     }
+    Set<String> closedByWatch = watch.closedSince(current.listedAt());
+    if (!closedByWatch.isEmpty()) {
+      current =
+          new Listing(
+              current.connections().stream()
+                  .filter(c -> !closedByWatch.contains(c.userid() + "\n" + c.sid()))
+                  .toList(),
+              current.listedAt(),
+              current.skipped());
+    }
     synchronized (lock) {
       listing = current;
     }
@@ -494,7 +542,17 @@ final class AccountEngine {
     DropPlan plan = DropPlanner.plan(evaluation, participants, now);
 
     // Drop.
-    CallResults results = execute(work, plan);
+    synchronized (lock) {
+      dropping = !plan.calls().isEmpty();
+    }
+    CallResults results;
+    try {
+      results = execute(work, plan, current.listedAt());
+    } finally {
+      synchronized (lock) {
+        dropping = false;
+      }
+    }
     if (!results.closed.isEmpty()) {
       removeClosed(current, results.closed);
     }
@@ -683,7 +741,7 @@ final class AccountEngine {
     }
   }
 
-  private CallResults execute(Work work, DropPlan plan) {
+  private CallResults execute(Work work, DropPlan plan, Instant listedAt) {
     List<PlannedDrop> calls = plan.calls();
     CallResults results = new CallResults(calls.size(), work.order().size());
     if (calls.isEmpty()) {
@@ -704,7 +762,7 @@ final class AccountEngine {
               while ((k = queue.poll()) != null) {
                 PlannedDrop call = calls.get(k);
                 CallResult result = stop.get() ? postponed() : call(work, call, stop);
-                record(work, call, result, results);
+                record(work, call, result, results, listedAt);
                 results.byCall[k] = result;
               }
             } finally {
@@ -795,19 +853,20 @@ final class AccountEngine {
   }
 
   /** Counts a finished call where it belongs: the closed set, the ledger, the metrics. */
-  private void record(Work work, PlannedDrop call, CallResult result, CallResults results) {
+  private void record(
+      Work work, PlannedDrop call, CallResult result, CallResults results, Instant listedAt) {
     String protocol =
         call.target().protocol() != null
             ? call.target().protocol().wireName()
             : String.valueOf(call.closes().get(0).protocol());
     switch (result.status()) {
       case DROPPED -> {
-        List<DropRecord> drops = PassOutcomes.dropRecords(call, result, registry.clock().instant());
+        Instant landed = registry.clock().instant();
+        List<DropRecord> drops = PassOutcomes.dropRecords(call, result, landed);
         synchronized (results) {
           results.closed.addAll(call.closes());
         }
-        registry.ledger(work.order().get(call.policy()).ref()).recordDrops(drops);
-        drops.forEach(d -> registry.metrics().drops(d.getProtocol(), "success", 1));
+        watch.counted(work.order().get(call.policy()).registration, call, drops, landed, listedAt);
       }
       case REFUSED -> registry.metrics().drops(protocol, "failure", call.closes().size());
       case UNKNOWN -> registry.metrics().drops(protocol, "unknown", call.closes().size());

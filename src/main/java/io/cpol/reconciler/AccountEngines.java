@@ -52,6 +52,8 @@ final class AccountEngines implements AutoCloseable {
   private final Map<String, PolicyLedger> ledgers = new ConcurrentHashMap<>();
   private final Map<String, PassOutcome> outcomes = new ConcurrentHashMap<>();
   private final Map<String, Long> progressShown = new ConcurrentHashMap<>();
+  private final Map<String, Long> progressAt = new ConcurrentHashMap<>();
+  private final Set<String> progressPending = ConcurrentHashMap.newKeySet();
 
   AccountEngines(
       BeebotteClientFactory clients,
@@ -112,6 +114,7 @@ final class AccountEngines implements AutoCloseable {
     ledgers.keySet().retainAll(liveUids);
     outcomes.keySet().retainAll(liveUids);
     progressShown.keySet().retainAll(liveUids);
+    progressAt.keySet().retainAll(liveUids);
     List<PolicyRef> gone = new ArrayList<>();
     synchronized (this) {
       byUid.keySet().stream()
@@ -155,12 +158,30 @@ final class AccountEngines implements AutoCloseable {
     trigger.accept(registration.ref());
   }
 
-  /** A long pass made drops for a policy: have them written to status now. */
+  /**
+   * Drops were made for a policy outside a pass's outcome (a long pass, the reconnect watch): have
+   * them written to status, at most once per {@link EngineSettings#progressEvery()} per policy.
+   */
   void progress(PolicyRef ref) {
     long version = ledger(ref).snapshot().version();
-    Long shown = progressShown.put(ref.uid(), version);
-    if (shown == null || shown != version) {
+    Long shown = progressShown.get(ref.uid());
+    if (shown != null && shown == version) {
+      return;
+    }
+    long now = clock.millis();
+    long every = settings.progressEvery().toMillis();
+    Long last = progressAt.get(ref.uid());
+    if (last == null || now - last >= every) {
+      progressAt.put(ref.uid(), now);
+      progressShown.put(ref.uid(), version);
       trigger.accept(ref);
+    } else if (progressPending.add(ref.uid())) {
+      schedule(
+          () -> {
+            progressPending.remove(ref.uid());
+            progress(ref);
+          },
+          last + every - now);
     }
   }
 
@@ -245,8 +266,9 @@ final class AccountEngines implements AutoCloseable {
     return new AccountEngine.Lane(
         registration.lane(),
         registration.credentials(),
-        clients.create(endpoint, registration.credentials(), true),
-        clients.create(endpoint, registration.credentials(), false));
+        clients.create(endpoint, registration.credentials(), BeebotteClientFactory.Purpose.LISTING),
+        clients.create(endpoint, registration.credentials(), BeebotteClientFactory.Purpose.DROPS),
+        clients.create(endpoint, registration.credentials(), BeebotteClientFactory.Purpose.WATCH));
   }
 
   // ---- For engines ----
@@ -265,6 +287,10 @@ final class AccountEngines implements AutoCloseable {
 
   PolicyDirectory directory() {
     return directory;
+  }
+
+  PolicyEvents events() {
+    return events;
   }
 
   ScheduledFuture<?> schedule(Runnable task, long delayMillis) {

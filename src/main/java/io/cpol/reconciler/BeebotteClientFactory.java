@@ -6,9 +6,15 @@ import io.cpol.beebotte.Credentials;
 /** Makes a client for one Beebotte account. */
 @FunctionalInterface
 public interface BeebotteClientFactory {
-  /**
-   * @param retries whether the client retries transient failures itself (listings); calls whose
-   *     back-off the account engine shares across workers (drops) are made without
-   */
-  BeebotteClient create(String endpoint, Credentials credentials, boolean retries);
+  /** What a client is for: how it retries and how its calls are labelled in metrics. */
+  enum Purpose {
+    /** Listings: retried by the client itself on transient failures. */
+    LISTING,
+    /** A pass's drop calls: not retried by the client (the account's back-off is shared). */
+    DROPS,
+    /** The reconnect watch: not retried; metrics say {@code watch_list} and {@code watch_drop}. */
+    WATCH
+  }
+
+  BeebotteClient create(String endpoint, Credentials credentials, Purpose purpose);
 }

@@ -68,6 +68,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
    * @param statusHeartbeat how stale lastSyncTime may get before an unchanged status is rewritten
    * @param instance this replica's name, for events
    * @param dropConcurrency drop calls in flight at once per Beebotte account
+   * @param watchCallsPerSecond the reconnect watch's calls per second per account; 0: off
    */
   public static ConnectionPolicyReconciler create(
       KubernetesClient kubernetes,
@@ -77,12 +78,17 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       String defaultEndpoint,
       Duration statusHeartbeat,
       String instance,
-      int dropConcurrency) {
+      int dropConcurrency,
+      double watchCallsPerSecond) {
     PolicyEvents events = new PolicyEvents(kubernetes, clock, instance);
     return new ConnectionPolicyReconciler(
         kubernetes,
         new AccountEngines(
-            clients, clock, metrics, events, EngineSettings.defaults(dropConcurrency)),
+            clients,
+            clock,
+            metrics,
+            events,
+            EngineSettings.defaults(dropConcurrency, watchCallsPerSecond)),
         new StatusBuilder(statusHeartbeat),
         events,
         metrics,
@@ -319,6 +325,11 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       ConnectionPolicy policy, ConnectionPolicyStatus next) {
     ConnectionPolicyStatus old = policy.getStatus();
     warnOnNewFailure(policy, old, next);
+    metrics.policyCounts(
+        policy.getMetadata().getNamespace(),
+        policy.getMetadata().getName(),
+        next.getDropped() == null ? 0 : next.getDropped(),
+        next.getReconnects() == null ? 0 : next.getReconnects());
     metrics.policyConditions(
         policy.getMetadata().getNamespace(), policy.getMetadata().getName(), next.getConditions());
     if (next.equals(old)) {

@@ -13,26 +13,36 @@ import java.time.Duration;
  * @param failureRetryCap the longest wait before listing again after a failure (a server's
  *     Retry-After may ask for longer); a policy retries after min(its interval, this)
  * @param progressEvery during a long pass, how often the drops made so far are written to status,
- *     which bounds what a crash can lose
+ *     which bounds what a crash can lose (and how often watch re-drops are)
+ * @param watchCallsPerSecond the reconnect watch's budget of calls per account; 0 turns it off
  */
 record EngineSettings(
     int dropConcurrency,
     Duration freshListing,
     Duration coalesce,
     Duration failureRetryCap,
-    Duration progressEvery) {
+    Duration progressEvery,
+    double watchCallsPerSecond) {
   EngineSettings {
     if (dropConcurrency < 1) {
       throw new IllegalArgumentException("dropConcurrency must be at least 1: " + dropConcurrency);
     }
+    if (watchCallsPerSecond < 0) {
+      throw new IllegalArgumentException("watchCallsPerSecond must not be negative");
+    }
   }
 
   static EngineSettings defaults(int dropConcurrency) {
+    return defaults(dropConcurrency, 5);
+  }
+
+  static EngineSettings defaults(int dropConcurrency, double watchCallsPerSecond) {
     return new EngineSettings(
         dropConcurrency,
         Duration.ofSeconds(1),
         Duration.ofMillis(50),
         Duration.ofSeconds(30),
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(1),
+        watchCallsPerSecond);
   }
 }

@@ -22,8 +22,25 @@ public final class OperatorMetrics {
   private final MeterRegistry registry;
   private final Map<String, PolicyGauges> policies = new ConcurrentHashMap<>();
 
+  private final Timer deniedSessionConnected;
+
   public OperatorMetrics(MeterRegistry registry) {
     this.registry = registry;
+    // Registered from the start, so dashboards and alerts find the series before any drop.
+    this.deniedSessionConnected =
+        Timer.builder("beebotte.denied.session.connected")
+            .description(
+                "How long denied sessions stayed connected before their drop landed: for a device"
+                    + " the reconnect watch dropped again, since it was last seen away (an upper"
+                    + " bound); for a session first seen in a listing, since that listing (a"
+                    + " lower bound)")
+            .publishPercentileHistogram()
+            .register(registry);
+  }
+
+  /** One dropped session's time connected (see the series' description). */
+  void deniedSessionConnected(Duration connected) {
+    deniedSessionConnected.record(connected.isNegative() ? Duration.ZERO : connected);
   }
 
   public MeterRegistry registry() {
@@ -84,6 +101,14 @@ public final class OperatorMetrics {
     gauges.denied = denied;
     gauges.dropped = droppedTotal;
     gauges.lastSync = epochSecond;
+  }
+
+  /** The counts the operator owns for a policy, whenever its status is written. */
+  void policyCounts(String namespace, String name, long droppedTotal, long reconnectsTotal) {
+    PolicyGauges gauges =
+        policies.computeIfAbsent(namespace + "/" + name, k -> new PolicyGauges(namespace, name));
+    gauges.dropped = droppedTotal;
+    gauges.reconnects = reconnectsTotal;
   }
 
   /** The policy's interval, so alerts can tell a stale sync from a long interval. */
@@ -153,6 +178,7 @@ public final class OperatorMetrics {
     volatile double dropped;
     volatile double lastSync;
     volatile double interval;
+    volatile double reconnects;
     final List<Meter> meters;
     final Map<String, Meter> conditions = new ConcurrentHashMap<>();
 
@@ -170,6 +196,11 @@ public final class OperatorMetrics {
                   .register(registry),
               FunctionCounter.builder("beebotte.policy.dropped", this, g -> g.dropped)
                   .description("Connections the policy has dropped since it was created")
+                  .tags(tags)
+                  .register(registry),
+              FunctionCounter.builder("beebotte.policy.reconnects", this, g -> g.reconnects)
+                  .description(
+                      "Sessions the policy dropped again after a drop of the same identity")
                   .tags(tags)
                   .register(registry),
               Gauge.builder("beebotte.policy.interval", this, g -> g.interval)

@@ -200,6 +200,27 @@ final class ReconnectWatch {
     }
   }
 
+  /**
+   * A check could not be made (Beebotte paused the account, a pass is dropping, the call failed):
+   * try again at {@code at}, learning nothing.
+   */
+  void postpone(Key key, Instant at) {
+    Identity id = identities.get(key);
+    if (id != null) {
+      id.inFlight = false;
+      id.next = Duration.between(id.lastDrop, at);
+    }
+  }
+
+  /**
+   * The latest instant the identity is known to have been away (its last drop, or a check after it
+   * that found nothing): it can have been back for at most since then.
+   */
+  Optional<Instant> awaySince(Key key) {
+    Identity id = identities.get(key);
+    return id == null ? Optional.empty() : Optional.of(id.lastDrop.plus(id.lo));
+  }
+
   /** A drop call made by the watch: it counts against the budgets too. */
   void charge(Key key, Instant now) {
     account.take(now);

@@ -161,6 +161,15 @@ final class StatusBuilder {
       next.setDropped(ledger.dropped());
       next.setRecentDrops(new ArrayList<>(ledger.recentDrops()));
     }
+    long storedReconnects = next.getReconnects() == null ? 0 : next.getReconnects();
+    if (ledger.reconnects() >= storedReconnects) {
+      // Absent until something came back, so a policy without returning devices stays short.
+      if (ledger.reconnects() > 0) {
+        next.setReconnects(ledger.reconnects());
+      }
+      next.setReturning(
+          ledger.returning().isEmpty() ? next.getReturning() : new ArrayList<>(ledger.returning()));
+    }
     return next;
   }
 
@@ -198,6 +207,8 @@ final class StatusBuilder {
       next.setConnectionsOmitted(old.getConnectionsOmitted());
       next.setRecentDrops(
           old.getRecentDrops() == null ? new ArrayList<>() : new ArrayList<>(old.getRecentDrops()));
+      next.setReconnects(old.getReconnects());
+      next.setReturning(old.getReturning() == null ? null : new ArrayList<>(old.getReturning()));
       next.setConditions(
           old.getConditions() == null ? new ArrayList<>() : new ArrayList<>(old.getConditions()));
     }
