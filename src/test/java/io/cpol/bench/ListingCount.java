@@ -42,7 +42,9 @@ record ListingCount(
             .toList();
     List<Instant> lists =
         calls.stream()
+            // Account listings, not the reconnect watch's look at one userid.
             .filter(c -> c.endpoint() == RecordedCall.EndpointKind.LIST)
+            .filter(c -> c.rawTarget().equals("/v1/connections"))
             .map(RecordedCall::time)
             .sorted()
             .toList();
