@@ -33,7 +33,7 @@ record BenchOptions(
     Path out) {
 
   static final List<String> ALL_SECTIONS =
-      List.of("sync", "decode", "drops", "bulk", "jmh", "operator", "footprint");
+      List.of("sync", "decode", "drops", "bulk", "revocation", "jmh", "operator", "footprint");
 
   static final String USAGE =
       """

@@ -111,6 +111,8 @@ public final class BenchmarkMain {
     }
     section(
         options, results, done, "bulk", () -> new BulkRevocationSection(options, results).run());
+    section(
+        options, results, done, "revocation", () -> new RevocationSection(options, results).run());
     section(options, results, done, "operator", () -> new OperatorSection(options, results).run());
     section(options, results, done, "jmh", () -> new JmhSection(options, results).run());
     results.printTargets();

@@ -56,6 +56,11 @@ public final class OperatorHarness implements AutoCloseable {
    * sessions are the live connections.
    */
   public static OperatorHarness startLive() {
+    return startLive(new String[0]);
+  }
+
+  /** {@link #startLive()} with flags for the operator (e.g. --watch-calls-per-second=0). */
+  public static OperatorHarness startLive(String... operatorFlags) {
     BeebotteSimulator rest =
         BeebotteSimulator.builder()
             .account(OWNER, API_KEY, SECRET_KEY)
@@ -64,7 +69,7 @@ public final class OperatorHarness implements AutoCloseable {
     LiveSimulator live = LiveSimulator.start(rest, 0, 0);
     OperatorHarness harness = new OperatorHarness(EmbeddedKubernetes.start(0), live.rest());
     harness.live = live;
-    harness.createNamespaceAndStart(new String[0]);
+    harness.createNamespaceAndStart(operatorFlags);
     return harness;
   }
 
