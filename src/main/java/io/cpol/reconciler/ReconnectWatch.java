@@ -17,15 +17,15 @@ import java.util.Optional;
  * nothing is called; the account engine makes the calls and reports what it saw. Not thread-safe:
  * the engine serializes access.
  *
- * <p>Each identity (a userid, or a userid on one protocol) learns its reconnect delay as a bracket:
- * {@code lo} is the longest time after a drop at which it was seen absent, {@code hi} the shortest
- * at which it was seen back. The next check after a drop is at {@code hi}, so the device is found
- * moments after it reconnects; while the bracket is wider than the precision and the identity's
- * budget allows, a check in the middle narrows it. Before anything is known the checks double from
- * the first probe (250 ms, 500 ms, 1 s, ...); after a miss at {@code hi} they step up by doubling
- * steps. An identity absent for {@link Settings#maxAbsentChecks} checks in a row, or whose next
- * check would come later than its policy's interval, leaves the watch: the regular passes take
- * over.
+ * <p>Each identity (a userid, or a userid on one protocol) learns when to be looked at after a
+ * drop: a target just after it usually comes back. Before anything is known the looks double from
+ * the first probe (250 ms, 500 ms, 1 s, ...) and the first that finds it sets the target. After
+ * each drop it is looked at first a little before the target (budget permitting): found there, the
+ * target creeps earlier; not found, it is looked at on the target. Missed on the target, two small
+ * steps follow (jitter), then each look half as late again as the last (a client backing off), and
+ * where it is found becomes the target. Absent for {@link Settings#maxAbsentChecks} looks in a row,
+ * or when the next look would come later than its policy's interval, it leaves the watch: the
+ * regular passes take over.
  *
  * <p>Cost is bounded twice: each identity at most {@link Settings#perIdentityPerSecond} calls per
  * second, and the account {@link Settings#callsPerSecond} in all, the most active offenders first.
@@ -55,7 +55,7 @@ final class ReconnectWatch {
       Duration precision,
       int maxAbsentChecks) {
     static Settings defaults(double callsPerSecond) {
-      return new Settings(callsPerSecond, 2.0, Duration.ofMillis(250), Duration.ofMillis(20), 6);
+      return new Settings(callsPerSecond, 1.95, Duration.ofMillis(250), Duration.ofMillis(20), 6);
     }
   }
 
@@ -83,18 +83,22 @@ final class ReconnectWatch {
     Instant lastDrop;
     int timesDropped;
 
-    /** Longest offset after a drop seen absent, shortest seen present (null: never seen back). */
+    /** When after a drop it is looked at: just after it usually comes back (null: not known). */
+    Duration target;
+
+    /** The latest offset after the last drop at which it was seen away. */
     Duration lo = Duration.ZERO;
 
-    Duration hi;
+    /** The longest offset after a drop at which it has been seen away lately (below target). */
+    Duration floor = Duration.ZERO;
+
+    /** Looks at or after the target that found nothing, in this cycle. */
+    int misses;
 
     /** Offset of the next check after lastDrop; null while a check is out or none is planned. */
     Duration next;
 
-    /** Set after a first miss at hi in this cycle. */
-    Duration step;
-
-    /** The top of the bracket, to check after a probe in its middle finds nothing. */
+    /** The target, to look at after an early look finds nothing. */
     Duration afterProbe;
 
     int absentInRow;
@@ -132,18 +136,25 @@ final class ReconnectWatch {
     id.lastDrop = landedAt;
     id.timesDropped++;
     id.absentInRow = 0;
+    id.misses = 0;
     id.inFlight = false;
     id.afterProbe = null;
-    id.step = null;
-    if (id.hi == null) {
+    id.lo = Duration.ZERO;
+    // What was seen away fades a little each cycle, so a device that comes back sooner is noticed.
+    id.floor = id.floor.minus(settings.precision().dividedBy(4));
+    if (id.floor.isNegative()) {
+      id.floor = Duration.ZERO;
+    }
+    if (id.target == null) {
       id.next = settings.firstProbe();
-    } else if (id.hi.minus(id.lo).compareTo(settings.precision()) > 0
-        && id.budget.available(landedAt) >= 2) {
-      // Narrow the bracket with a check in the middle; if it is not back yet, check at hi.
-      id.next = id.lo.plus(id.hi).dividedBy(2);
-      id.afterProbe = id.hi;
+    } else if (id.target.minus(id.floor).compareTo(settings.precision()) > 0
+        && id.budget.available(landedAt) >= 2.5) {
+      // Look halfway between where it was last seen away and the target: found there, the
+      // target halves its distance; not found, look at the target.
+      id.next = id.floor.plus(id.target).dividedBy(2);
+      id.afterProbe = id.target;
     } else {
-      id.next = id.hi;
+      id.next = id.target;
     }
   }
 
@@ -159,40 +170,36 @@ final class ReconnectWatch {
     id.inFlight = false;
     Duration offset = Duration.between(id.lastDrop, at);
     if (present) {
-      if (id.hi == null || offset.compareTo(id.hi) < 0) {
-        id.hi = offset;
+      // Found at or before the target: from now on, look here. Found later: the target moves up.
+      if (id.target == null || id.afterProbe != null || id.misses > 0) {
+        id.target = offset;
       }
-      if (id.lo.compareTo(id.hi) >= 0) {
-        // It came back sooner than it once stayed away: what was known no longer holds.
-        id.lo = Duration.ZERO;
+      if (id.floor.compareTo(offset) >= 0) {
+        id.floor = Duration.ZERO;
       }
       id.absentInRow = 0;
       id.next = null;
       return;
     }
-    if (offset.compareTo(id.lo) > 0 && (id.hi == null || offset.compareTo(id.hi) < 0)) {
-      id.lo = offset;
+    id.lo = offset;
+    if (id.target == null || offset.compareTo(id.target) < 0) {
+      id.floor = offset.compareTo(id.floor) > 0 ? offset : id.floor;
     }
     id.absentInRow++;
     if (id.afterProbe != null) {
-      // A check in the middle of the bracket: now at its top.
+      // The early look found nothing: now at the target.
       id.next = id.afterProbe;
       id.afterProbe = null;
-    } else if (id.hi != null && offset.compareTo(id.hi) < 0) {
-      id.next = id.hi;
-    } else if (id.hi == null) {
-      // Never seen back, or lost track: keep doubling the wait.
+    } else if (id.target == null) {
+      // Never seen back: keep doubling the wait.
       id.next = offset.multipliedBy(2);
-    } else if (id.step == null) {
-      // Not back at hi: jitter, most likely; look again a moment later.
-      id.step = settings.precision().multipliedBy(2);
-      id.next = offset.plus(id.step);
-      id.lo = offset;
     } else {
-      // Still not back: it takes longer now (a client backing off). Grow the wait by half.
-      id.next = offset.plus(offset.dividedBy(2));
-      id.lo = offset;
-      id.hi = null;
+      // Not back at the target: jitter first (two small steps), then a client backing off.
+      id.misses++;
+      id.next =
+          id.misses <= 2
+              ? offset.plus(settings.precision().multipliedBy(1L << id.misses))
+              : offset.plus(offset.dividedBy(2));
     }
     if (id.absentInRow >= settings.maxAbsentChecks() || id.next.compareTo(id.interval) > 0) {
       // It stays away: the policy's regular passes take over.
@@ -287,6 +294,12 @@ final class ReconnectWatch {
         }
         Instant later = max(account.whenAvailable(now), id.budget.whenAvailable(now));
         id.next = Duration.between(id.lastDrop, later);
+        if (id.afterProbe != null) {
+          // A late early look teaches nothing: skip it, look at the target (or as soon as
+          // budget allows).
+          id.next = id.afterProbe.compareTo(id.next) > 0 ? id.afterProbe : id.next;
+          id.afterProbe = null;
+        }
       }
     }
     return out;
@@ -310,7 +323,7 @@ final class ReconnectWatch {
   /** The identity's typical reconnect delay as learned so far. */
   Optional<Duration> delay(Key key) {
     Identity id = identities.get(key);
-    return id == null || id.hi == null ? Optional.empty() : Optional.of(id.hi);
+    return id == null || id.target == null ? Optional.empty() : Optional.of(id.target);
   }
 
   boolean watching(Key key) {

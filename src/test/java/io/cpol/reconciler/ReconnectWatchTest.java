@@ -106,7 +106,7 @@ class ReconnectWatchTest {
     assertThat(device.drops).isGreaterThan(250);
     assertThat(watch.delay(device.key))
         .hasValueSatisfying(
-            d -> assertThat(d).isBetween(Duration.ofMillis(1000), Duration.ofMillis(1030)));
+            d -> assertThat(d).isBetween(Duration.ofMillis(1000), Duration.ofMillis(1050)));
   }
 
   @Test

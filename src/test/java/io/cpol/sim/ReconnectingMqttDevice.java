@@ -88,8 +88,9 @@ public final class ReconnectingMqttDevice implements AutoCloseable {
         }
       } catch (InterruptedException e) {
         return;
-      } catch (MqttException e) {
-        // Refused or timed out: try again after the same delay.
+      } catch (MqttException | RuntimeException e) {
+        // Refused, timed out, or the client still closing the last connection: try again after
+        // the same delay.
       }
     }
   }
