@@ -19,13 +19,14 @@ import java.util.Optional;
  *
  * <p>Each identity (a userid, or a userid on one protocol) learns when to be looked at after a
  * drop: a target just after it usually comes back. Before anything is known the looks double from
- * the first probe (250 ms, 500 ms, 1 s, ...) and the first that finds it sets the target. After
- * each drop it is looked at first a little before the target (budget permitting): found there, the
- * target creeps earlier; not found, it is looked at on the target. Missed on the target, two small
- * steps follow (jitter), then each look half as late again as the last (a client backing off), and
- * where it is found becomes the target. Absent for {@link Settings#maxAbsentChecks} looks in a row,
- * or when the next look would come later than its policy's interval, it leaves the watch: the
- * regular passes take over.
+ * the first probe to 1 s, where most clients are back (250 ms, 500 ms, 1 s), then each comes a
+ * quarter later than the last; the first that finds it sets the target. After each drop it is
+ * looked at first a little before the target (budget permitting): found there, the target creeps
+ * earlier; not found, it is looked at on the target. Missed on the target, two small steps follow
+ * (jitter), then each look half as late again as the last (a client backing off), and where it is
+ * found becomes the target. Absent for {@link Settings#maxAbsentChecks} looks in a row, or when the
+ * next look would come later than its policy's interval, it leaves the watch: the regular passes
+ * take over.
  *
  * <p>Cost is bounded twice: each identity at most {@link Settings#perIdentityPerSecond} calls per
  * second, and the account {@link Settings#callsPerSecond} in all, the most active offenders first.
@@ -55,7 +56,7 @@ final class ReconnectWatch {
       Duration precision,
       int maxAbsentChecks) {
     static Settings defaults(double callsPerSecond) {
-      return new Settings(callsPerSecond, 1.95, Duration.ofMillis(250), Duration.ofMillis(20), 6);
+      return new Settings(callsPerSecond, 1.99, Duration.ofMillis(250), Duration.ofMillis(20), 6);
     }
   }
 
@@ -72,7 +73,7 @@ final class ReconnectWatch {
   ReconnectWatch(Settings settings, Instant now) {
     this.settings = settings;
     this.rate = settings.callsPerSecond();
-    this.account = new Bucket(rate, Math.max(1, rate), now);
+    this.account = new Bucket(rate, Math.max(1, rate), Math.max(1, rate), now);
   }
 
   /** One watched identity. */
@@ -112,8 +113,10 @@ final class ReconnectWatch {
       this.budget =
           new Bucket(
               settings.perIdentityPerSecond(),
-              // A burst of a few calls lets it narrow its bracket now and then.
-              Math.max(2, settings.perIdentityPerSecond() * 3),
+              // A few calls saved up let it look early now and then; it starts with two (a look
+              // and a drop), so no minute ever holds more than the rate allows.
+              Math.max(2, settings.perIdentityPerSecond() * 2),
+              2,
               now);
     }
 
@@ -148,7 +151,7 @@ final class ReconnectWatch {
     if (id.target == null) {
       id.next = settings.firstProbe();
     } else if (id.target.minus(id.floor).compareTo(settings.precision()) > 0
-        && id.budget.available(landedAt) >= 2.5) {
+        && id.budget.available(landedAt) >= 1.5) {
       // Look halfway between where it was last seen away and the target: found there, the
       // target halves its distance; not found, look at the target.
       id.next = id.floor.plus(id.target).dividedBy(2);
@@ -191,8 +194,11 @@ final class ReconnectWatch {
       id.next = id.afterProbe;
       id.afterProbe = null;
     } else if (id.target == null) {
-      // Never seen back: keep doubling the wait.
-      id.next = offset.multipliedBy(2);
+      // Never seen back: 250 ms, 500 ms, 1 s (most clients), then a quarter later each time.
+      id.next =
+          offset.compareTo(settings.firstProbe().multipliedBy(4)) < 0
+              ? offset.multipliedBy(2)
+              : offset.plus(offset.dividedBy(4));
     } else {
       // Not back at the target: jitter first (two small steps), then a client backing off.
       id.misses++;
@@ -300,6 +306,10 @@ final class ReconnectWatch {
           id.next = id.afterProbe.compareTo(id.next) > 0 ? id.afterProbe : id.next;
           id.afterProbe = null;
         }
+        if (id.next.compareTo(id.interval) > 0) {
+          // Budget would push the look past the policy's interval: the regular passes take over.
+          identities.remove(id.key);
+        }
       }
     }
     return out;
@@ -365,10 +375,14 @@ final class ReconnectWatch {
     private double tokens;
     private Instant at;
 
-    Bucket(double rate, double burst, Instant now) {
+    /**
+     * @param initial tokens at the start: less than the burst keeps even the first minute within
+     *     the rate
+     */
+    Bucket(double rate, double burst, double initial, Instant now) {
       this.rate = rate;
       this.burst = burst;
-      this.tokens = burst;
+      this.tokens = initial;
       this.at = now;
     }
 
