@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -23,10 +24,12 @@ import java.util.Optional;
  * quarter later than the last; the first that finds it sets the target. After each drop it is
  * looked at first a little before the target (budget permitting): found there, the target creeps
  * earlier; not found, it is looked at on the target. Missed on the target, two small steps follow
- * (jitter), then each look half as late again as the last (a client backing off), and where it is
- * found becomes the target. Absent for {@link Settings#maxAbsentChecks} looks in a row, or when the
- * next look would come later than its policy's interval, it leaves the watch: the regular passes
- * take over.
+ * (jitter), then each look half as late again as the last (a client backing off, or one whose
+ * connect timed out), and where it is found becomes the target. An identity never seen back leaves
+ * the watch after {@link Settings#maxAbsentChecks} looks in a row; one that has come back before is
+ * followed as it backs off, until the next look would come later than its policy's interval (or
+ * after three times as many looks): the regular passes take over, and what was learned is kept for
+ * its next drop.
  *
  * <p>Cost is bounded twice: each identity at most {@link Settings#perIdentityPerSecond} calls per
  * second, and the account {@link Settings#callsPerSecond} in all, the most active offenders first.
@@ -63,8 +66,28 @@ final class ReconnectWatch {
   /** How long a slowed-down watch waits between recovery steps. */
   private static final Duration RECOVERY_STEP = Duration.ofSeconds(30);
 
+  /** Learned reconnect delays kept for identities that left the watch (the newest). */
+  private static final int LEARNED_KEPT = 10_000;
+
+  /**
+   * Calls a cycle with an early look may need: the early look, the look at the target, one
+   * follow-up if the device is a little late (jitter), and the drop. An early look is made only
+   * when the identity's budget will hold them all, so it never delays the follow-up.
+   */
+  private static final double EARLY_LOOK_CALLS = 4;
+
   private final Settings settings;
   private final Map<Key, Identity> identities = new HashMap<>();
+
+  /** Reconnect delays of identities that left the watch, so their next drop starts from them. */
+  private final Map<Key, Duration> learned =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Duration> eldest) {
+          return size() > LEARNED_KEPT;
+        }
+      };
+
   private final Bucket account;
   private double rate;
   private Instant pausedUntil = Instant.MIN;
@@ -96,11 +119,17 @@ final class ReconnectWatch {
     /** Looks at or after the target that found nothing, in this cycle. */
     int misses;
 
+    /** Cycles in a row that found it only after the jitter steps (a client backing off). */
+    int lateCycles;
+
     /** Offset of the next check after lastDrop; null while a check is out or none is planned. */
     Duration next;
 
     /** The target, to look at after an early look finds nothing. */
     Duration afterProbe;
+
+    /** When the look now waiting for budget was meant to happen (null: none waits). */
+    Duration planned;
 
     int absentInRow;
     boolean inFlight;
@@ -134,7 +163,12 @@ final class ReconnectWatch {
    * @param interval its policy's interval: the watch never waits longer than that
    */
   void dropped(Key key, Instant landedAt, Duration interval) {
-    Identity id = identities.computeIfAbsent(key, k -> new Identity(k, landedAt));
+    Identity id = identities.get(key);
+    if (id == null) {
+      id = new Identity(key, landedAt);
+      id.target = learned.remove(key);
+      identities.put(key, id);
+    }
     id.interval = interval;
     id.lastDrop = landedAt;
     id.timesDropped++;
@@ -142,6 +176,7 @@ final class ReconnectWatch {
     id.misses = 0;
     id.inFlight = false;
     id.afterProbe = null;
+    id.planned = null;
     id.lo = Duration.ZERO;
     // What was seen away fades a little each cycle, so a device that comes back sooner is noticed.
     id.floor = id.floor.minus(settings.precision().dividedBy(4));
@@ -151,7 +186,10 @@ final class ReconnectWatch {
     if (id.target == null) {
       id.next = settings.firstProbe();
     } else if (id.target.minus(id.floor).compareTo(settings.precision()) > 0
-        && id.budget.available(landedAt) >= 1.5) {
+        && id.budget.available(landedAt)
+                + settings.perIdentityPerSecond()
+                    * (id.target.plus(settings.precision().multipliedBy(2)).toNanos() / 1e9)
+            >= EARLY_LOOK_CALLS) {
       // Look halfway between where it was last seen away and the target: found there, the
       // target halves its distance; not found, look at the target.
       id.next = id.floor.plus(id.target).dividedBy(2);
@@ -172,10 +210,20 @@ final class ReconnectWatch {
     }
     id.inFlight = false;
     Duration offset = Duration.between(id.lastDrop, at);
+    // A look that waited for budget is judged where it was meant to be: the device may have been
+    // back long before the budget allowed the look.
+    Duration meant = id.planned != null && id.planned.compareTo(offset) < 0 ? id.planned : offset;
+    id.planned = null;
     if (present) {
-      // Found at or before the target: from now on, look here. Found later: the target moves up.
-      if (id.target == null || id.afterProbe != null || id.misses > 0) {
-        id.target = offset;
+      // Found at or before the target: from now on, look here. Found a little later (jitter):
+      // the target moves up. Found only after backing off, it moves there the second time in a
+      // row: once is an outlier (a connect that timed out), twice a client that waits longer now.
+      boolean late = id.misses > 2;
+      id.lateCycles = late ? id.lateCycles + 1 : 0;
+      if (id.target == null || id.afterProbe != null || (id.misses > 0 && !late)) {
+        id.target = meant;
+      } else if (late && id.lateCycles >= 2) {
+        id.target = meant;
       }
       if (id.floor.compareTo(offset) >= 0) {
         id.floor = Duration.ZERO;
@@ -207,9 +255,17 @@ final class ReconnectWatch {
               ? offset.plus(settings.precision().multipliedBy(1L << id.misses))
               : offset.plus(offset.dividedBy(2));
     }
-    if (id.absentInRow >= settings.maxAbsentChecks() || id.next.compareTo(id.interval) > 0) {
+    int maxAbsent = id.target == null ? settings.maxAbsentChecks() : 3 * settings.maxAbsentChecks();
+    if (id.absentInRow >= maxAbsent || id.next.compareTo(id.interval) > 0) {
       // It stays away: the policy's regular passes take over.
-      identities.remove(key);
+      leave(id);
+    }
+  }
+
+  private void leave(Identity id) {
+    identities.remove(id.key);
+    if (id.target != null) {
+      learned.put(id.key, id.target);
     }
   }
 
@@ -221,6 +277,9 @@ final class ReconnectWatch {
     Identity id = identities.get(key);
     if (id != null) {
       id.inFlight = false;
+      if (id.planned == null) {
+        id.planned = id.next;
+      }
       id.next = Duration.between(id.lastDrop, at);
     }
   }
@@ -257,11 +316,13 @@ final class ReconnectWatch {
   /** Stops watching every identity of a policy (deleted, suspended, DryRun, changed). */
   void forgetPolicy(String policyUid) {
     identities.keySet().removeIf(k -> k.policyUid().equals(policyUid));
+    learned.keySet().removeIf(k -> k.policyUid().equals(policyUid));
   }
 
   /** Stops watching one identity (its policy no longer denies it). */
   void forget(Key key) {
     identities.remove(key);
+    learned.remove(key);
   }
 
   // ---- What to do ----
@@ -298,17 +359,22 @@ final class ReconnectWatch {
         if (id.waitingSince == null) {
           id.waitingSince = id.nextCheckAt();
         }
+        Duration meant = id.next;
         Instant later = max(account.whenAvailable(now), id.budget.whenAvailable(now));
         id.next = Duration.between(id.lastDrop, later);
         if (id.afterProbe != null) {
           // A late early look teaches nothing: skip it, look at the target (or as soon as
           // budget allows).
+          meant = id.afterProbe;
           id.next = id.afterProbe.compareTo(id.next) > 0 ? id.afterProbe : id.next;
           id.afterProbe = null;
         }
+        if (id.planned == null) {
+          id.planned = meant;
+        }
         if (id.next.compareTo(id.interval) > 0) {
           // Budget would push the look past the policy's interval: the regular passes take over.
-          identities.remove(id.key);
+          leave(id);
         }
       }
     }
@@ -333,7 +399,7 @@ final class ReconnectWatch {
   /** The identity's typical reconnect delay as learned so far. */
   Optional<Duration> delay(Key key) {
     Identity id = identities.get(key);
-    return id == null || id.target == null ? Optional.empty() : Optional.of(id.target);
+    return Optional.ofNullable(id != null ? id.target : learned.get(key));
   }
 
   boolean watching(Key key) {

@@ -110,6 +110,63 @@ class ReconnectWatchTest {
   }
 
   @Test
+  void aJitteryOneSecondReconnectorStaysUnderFivePercent() {
+    // 1 s ± 30 ms, as a real client's reconnect plus its handshake measures on a busy machine.
+    ReconnectWatch watch = new ReconnectWatch(ReconnectWatch.Settings.defaults(5), T0);
+    Device device = new Device("device-0042", n -> Duration.ofMillis(970 + jitter(n, 61)));
+    Duration length = Duration.ofMinutes(5);
+
+    run(watch, List.of(device), length);
+
+    System.out.printf(
+        "jittery 1 s reconnector: exposure %.2f%%, %.0f calls/min, %d drops%n",
+        exposure(device, length) * 100, callsPerMinute(device, length), device.drops);
+    assertThat(exposure(device, length)).isLessThan(0.05);
+    assertThat(callsPerMinute(device, length)).isLessThanOrEqualTo(120);
+  }
+
+  @Test
+  void aReturnerWhoseConnectTimedOutOnceIsStillFollowed() {
+    // Dropped during its handshake, the client waits out a 10 s connect timeout once.
+    ReconnectWatch watch = new ReconnectWatch(ReconnectWatch.Settings.defaults(5), T0);
+    Device device = new Device("device-0042", n -> Duration.ofMillis(n == 20 ? 12_300 : 1_000));
+    Duration length = Duration.ofMinutes(5);
+
+    run(watch, List.of(device), length);
+
+    System.out.printf(
+        "1 s reconnector with one 12.3 s return: exposure %.2f%%, %d drops%n",
+        exposure(device, length) * 100, device.drops);
+    assertThat(watch.watching(device.key)).isTrue();
+    assertThat(device.drops).isGreaterThan(250);
+    assertThat(exposure(device, length)).isLessThan(0.05);
+  }
+
+  @Test
+  void whatWasLearnedOutlivesAnAbsence() {
+    ReconnectWatch watch = new ReconnectWatch(ReconnectWatch.Settings.defaults(5), T0);
+    // Back after 1 s, ten times; then away for longer than the interval.
+    Device device = new Device("device-0042", n -> n <= 10 ? Duration.ofMillis(1000) : null);
+    Instant end = run(watch, List.of(device), Duration.ofMinutes(1));
+    assertThat(watch.watching(device.key)).isFalse();
+
+    // The next pass finds it and drops it: the watch starts from the delay it learned.
+    Instant pass = end.plus(INTERVAL);
+    watch.dropped(device.key, pass, INTERVAL);
+
+    assertThat(watch.delay(device.key))
+        .hasValueSatisfying(
+            d -> assertThat(d).isBetween(Duration.ofMillis(1000), Duration.ofMillis(1050)));
+    assertThat(Duration.between(pass, watch.nextWakeup(pass)))
+        .isGreaterThan(Duration.ofMillis(500));
+  }
+
+  /** A deterministic spread of 0 .. bound-1 ms for the n-th reconnect. */
+  static long jitter(int n, int bound) {
+    return Math.floorMod(n * 2654435761L >>> 7, bound);
+  }
+
+  @Test
   void aDeviceWithExponentialBackOffIsFollowed() {
     // Paho's automatic reconnect: 1 s, 2 s, 4 s ... up to 128 s, here resetting after 64 s.
     ReconnectWatch watch = new ReconnectWatch(ReconnectWatch.Settings.defaults(5), T0);
