@@ -224,6 +224,43 @@ class MqttFrontDoorTest {
         .containsExactly("display");
   }
 
+  @Test
+  void dropsRacingReconnectsNeverBreakTheBroker() throws Exception {
+    // Devices that come back at once, dropped again and again while they do: a drop landing as
+    // Moquette handles the lost connection once ended a session loop, and every client routed to
+    // that loop then hung in CONNECT.
+    List<ReconnectingMqttDevice> devices = new ArrayList<>();
+    try {
+      for (int i = 0; i < 6; i++) {
+        devices.add(
+            ReconnectingMqttDevice.start(
+                live.mqttUri(),
+                "racer-" + i,
+                SECRET,
+                ReconnectingMqttDevice.Style.FIXED_DELAY,
+                Duration.ofMillis(10)));
+      }
+      long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      for (int round = 0; System.nanoTime() < end; round++) {
+        assertThat(rest.delete("/v1/connections/drop/racer-" + round % 6).statusCode())
+            .isEqualTo(200);
+        Thread.sleep(round % 3);
+      }
+      int kicked = devices.stream().mapToInt(ReconnectingMqttDevice::losses).sum();
+      assertThat(kicked).as("drops that reached a connected device").isGreaterThan(50);
+
+      // Every session loop still serves: fresh clients (ids spread over the loops) connect.
+      for (int i = 0; i < 8; i++) {
+        connect("after-" + i, SECRET, null);
+        awaitListing("/v1/connections/after-" + i, 1);
+      }
+    } finally {
+      for (ReconnectingMqttDevice d : devices) {
+        d.close();
+      }
+    }
+  }
+
   private MqttProbe connect(String clientId, String username, String password)
       throws MqttException {
     MqttProbe p = MqttProbe.connect(live.mqttUri(), clientId, username, password);

@@ -45,7 +45,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -81,8 +80,6 @@ public final class MqttFrontDoor implements AutoCloseable {
   private final Server broker = new Server();
   // Latest accepted login per client id; written on the Netty thread before the CONNACK.
   private final Map<String, Login> logins = new ConcurrentHashMap<>();
-  // Client ids whose last CONNECT asked for a persistent session (kept across a drop).
-  private final Set<String> persistent = ConcurrentHashMap.newKeySet();
   // Guarded by this: what this door has put into the simulator's listing.
   private final Map<String, Registered> registered = new HashMap<>();
   private boolean closed;
@@ -354,11 +351,6 @@ public final class MqttFrontDoor implements AutoCloseable {
     public void onConnect(InterceptConnectMessage msg) {
       String id = msg.getClientID();
       if (id != null && !id.isEmpty()) {
-        if (msg.isCleanSession()) {
-          persistent.remove(id);
-        } else {
-          persistent.add(id);
-        }
         if (msg.getUsername() == null) {
           // No user name: Moquette let it in without asking; Beebotte needs credentials.
           logins.remove(id);
@@ -441,11 +433,11 @@ public final class MqttFrontDoor implements AutoCloseable {
 
   private void disconnect(String clientId) {
     try {
-      if (persistent.contains(clientId)) {
-        broker.disconnectClient(clientId);
-      } else {
-        broker.disconnectAndPurgeClientState(clientId);
-      }
+      // Close only: Moquette's own connection-lost handling, on the session's loop, then forgets a
+      // clean session. Purging it here too (disconnectAndPurgeClientState) races with that
+      // handling, which then finds the session destroyed and throws, and the exception ends the
+      // session loop: every client routed to that loop could no longer connect.
+      broker.disconnectClient(clientId);
     } catch (RuntimeException e) {
       // The session went away on its own meanwhile (Moquette's drop is not atomic with it).
       log.debug("mqtt disconnect of {} raced with the session closing", clientId, e);
