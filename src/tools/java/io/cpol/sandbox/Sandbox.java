@@ -498,17 +498,7 @@ public final class Sandbox implements AutoCloseable {
   }
 
   public static void main(String[] args) throws Exception {
-    SandboxOptions options;
-    try {
-      options = SandboxOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      if (!e.getMessage().isEmpty()) {
-        System.err.println("sandbox: " + e.getMessage());
-      }
-      System.err.print(SandboxOptions.USAGE);
-      System.exit(e.getMessage().isEmpty() ? 0 : 2);
-      return;
-    }
+    SandboxOptions options = SandboxOptions.parseOrExit(args);
     Files.createDirectories(options.kubeconfig().toAbsolutePath().getParent());
     SandboxLogging.configure(options)
         .ifPresent(
