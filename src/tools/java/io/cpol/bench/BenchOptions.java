@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
@@ -18,13 +19,14 @@ import picocli.CommandLine.TypeConversionException;
  */
 @Command(
     name = "bin/benchmark",
-    mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpWidth = 100,
     description =
         "Runs the benchmark suite (BENCHMARKS.md) and writes its results as JSON. Defaults are"
             + " the full grid's; --quick's are in brackets.")
 final class BenchOptions {
+  @Mixin private CommandLines.Help help;
+
   static final List<String> ALL_SECTIONS =
       List.of("sync", "decode", "drops", "bulk", "revocation", "jmh", "operator", "footprint");
 

@@ -82,12 +82,14 @@ public final class Sandbox implements AutoCloseable {
   static Sandbox start(SandboxOptions options, PrintStream console) throws IOException {
     Sandbox sandbox = new Sandbox(options, console);
     try {
+      sandbox.step("starting the operator's JVM, as in its pod");
+      sandbox.prepareOperator();
       sandbox.step("starting the Beebotte simulator");
       sandbox.startSimulator();
       sandbox.step("starting the Kubernetes API (schema and CEL validation on)");
       sandbox.startKubernetes();
-      sandbox.step("starting the operator in its own JVM, as in its pod (a few seconds)");
-      sandbox.startOperator();
+      sandbox.step("starting the operator (a few seconds)");
+      sandbox.operator.start(sandbox.simulator.baseUrl(), Duration.ofSeconds(90));
       sandbox.step("applying the samples");
       sandbox.applySamples();
       return sandbox;
@@ -161,16 +163,15 @@ public final class Sandbox implements AutoCloseable {
     console.flush();
   }
 
-  private void startOperator() throws IOException {
+  private void prepareOperator() throws IOException {
     operator =
         new OperatorSupervisor(
             kubeconfig().toString(),
-            simulator.baseUrl(),
             options.metricsPort(),
             options.verbose() ? null : operatorLog(options),
             console);
     started.add(operator);
-    operator.start(Duration.ofSeconds(90));
+    operator.prepare();
   }
 
   /** Where the operator's logs go (the sandbox's own go to sandbox.log beside it). */

@@ -5,6 +5,7 @@ import io.cpol.tools.CommandLines;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -13,13 +14,14 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "bin/sandbox",
-    mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpWidth = 100,
     description =
         "Runs the operator against an embedded Kubernetes API and the Beebotte simulator, with"
             + " the sample policies applied, and prints what it did (docs/sandbox.md).")
 final class SandboxOptions {
+  @Mixin private CommandLines.Help help;
+
   @Option(
       names = "--once",
       description = "Exit 0 after the first converged sync (non-zero on failure or timeout).")

@@ -18,6 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
@@ -39,13 +40,14 @@ public final class SimulatorMain {
   /** The parsed command line. */
   @Command(
       name = "bin/simulator",
-      mixinStandardHelpOptions = true,
       sortOptions = false,
       usageHelpWidth = 100,
       description =
           "Runs the Beebotte simulator until Ctrl-C: Beebotte's connection API over HTTP, and on"
               + " request its MQTT and Socket.IO front doors (docs/simulator.md).")
   static final class Options {
+    @Mixin private CommandLines.Help help;
+
     @Option(
         names = "--port",
         paramLabel = "PORT",

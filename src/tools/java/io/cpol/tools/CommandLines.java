@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.TypeConversionException;
 
@@ -15,6 +16,15 @@ import picocli.CommandLine.TypeConversionException;
  */
 public final class CommandLines {
   private CommandLines() {}
+
+  /** {@code -h}/{@code --help}, mixed into every tool's command ({@code @Mixin}). */
+  public static final class Help {
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help and exit.")
+    private boolean help;
+  }
 
   /** {@link #parse} was asked for {@code --help}; the message is the usage text. */
   public static final class HelpRequested extends IllegalArgumentException {
