@@ -11,7 +11,6 @@ import io.cpol.testing.EmbeddedKubernetes;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -132,18 +131,7 @@ public final class Sandbox implements AutoCloseable {
     // The operator, like kubectl, reaches the API through the kubeconfig.
     client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(file.toFile())).build();
     started.add(client);
-    client
-        .namespaces()
-        .resource(
-            new NamespaceBuilder()
-                .withNewMetadata()
-                .withName(options.namespace())
-                .endMetadata()
-                .withNewStatus()
-                .withPhase("Active")
-                .endStatus()
-                .build())
-        .create();
+    client.namespaces().resource(EmbeddedKubernetes.activeNamespace(options.namespace())).create();
     client
         .secrets()
         .inNamespace(options.namespace())
