@@ -649,13 +649,7 @@ final class AccountEngine {
         entry.nextDueAt = at;
       }
       retryAt = retryAt == null || at.isBefore(retryAt) ? at : retryAt;
-      registry
-          .directory()
-          .current(r.ref(), r.generation())
-          .ifPresent(
-              live ->
-                  registry.published(
-                      live, r, PassOutcome.failed(r.generation(), now, reason, message)));
+      publishFailure(r, now, reason, message);
     }
     registry.metrics().sync(Duration.between(work.start(), now), reason.name());
     return retryAt;
@@ -666,15 +660,20 @@ final class AccountEngine {
     for (int p = 0; p < work.order().size(); p++) {
       PolicyRegistration r = work.order().get(p).registration;
       if (work.due()[p]) {
-        registry
-            .directory()
-            .current(r.ref(), r.generation())
-            .ifPresent(
-                live ->
-                    registry.published(
-                        live, r, PassOutcome.failed(r.generation(), now, reason, message)));
+        publishFailure(r, now, reason, message);
       }
     }
+  }
+
+  /** Publishes a failed pass for {@code r}, unless its generation is gone meanwhile. */
+  private void publishFailure(PolicyRegistration r, Instant now, Reason reason, String message) {
+    registry
+        .directory()
+        .current(r.ref(), r.generation())
+        .ifPresent(
+            live ->
+                registry.published(
+                    live, r, PassOutcome.failed(r.generation(), now, reason, message)));
   }
 
   /** The account name a listing shows, or null when it shows none (an empty account). */

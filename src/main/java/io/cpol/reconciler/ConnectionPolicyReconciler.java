@@ -148,6 +148,28 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     return List.of(new InformerEventSource<>(config, context), outcomes);
   }
 
+  /** A policy that cannot be enforced as it is: it leaves its engine and says why. */
+  private UpdateControl<ConnectionPolicy> refuse(
+      ConnectionPolicy policy,
+      PolicyRef ref,
+      long generation,
+      Reason reason,
+      String message,
+      PolicyLedger ledger,
+      Instant now) {
+    engines.unregister(ref);
+    return record(
+        policy,
+        statusBuilder.failed(
+            policy.getStatus(),
+            generation,
+            Mode.of(policy.getSpec()),
+            reason,
+            message,
+            ledger.snapshot(),
+            now));
+  }
+
   @Override
   public UpdateControl<ConnectionPolicy> reconcile(
       ConnectionPolicy policy, Context<ConnectionPolicy> context) {
@@ -164,17 +186,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     try {
       rules = compile(policy, generation);
     } catch (InvalidSpecException e) {
-      engines.unregister(ref);
-      return record(
-          policy,
-          statusBuilder.failed(
-              old,
-              generation,
-              Mode.of(policy.getSpec()),
-              Reason.InvalidSpec,
-              e.getMessage(),
-              ledger.snapshot(),
-              now));
+      return refuse(policy, ref, generation, Reason.InvalidSpec, e.getMessage(), ledger, now);
     }
     metrics.policyInterval(ref.namespace(), ref.name(), rules.interval());
     if (rules.suspend()) {
@@ -191,17 +203,8 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
               secretName(policy).orElse(""),
               context.getSecondaryResource(Secret.class).orElse(null));
     } catch (CredentialsProblem e) {
-      engines.unregister(ref);
-      return record(
-          policy,
-          statusBuilder.failed(
-              old,
-              generation,
-              Mode.of(policy.getSpec()),
-              Reason.CredentialsNotFound,
-              e.getMessage(),
-              ledger.snapshot(),
-              now));
+      return refuse(
+          policy, ref, generation, Reason.CredentialsNotFound, e.getMessage(), ledger, now);
     }
 
     // 3. Register with the account's engine: a new or changed generation is synced right away.

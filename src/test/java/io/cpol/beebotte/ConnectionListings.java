@@ -2,6 +2,7 @@ package io.cpol.beebotte;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.cpol.sim.WireFormat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -37,34 +38,9 @@ final class ConnectionListings {
     try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
       g.writeStartArray();
       for (int i = 0; i < count; i++) {
-        Connection c = connection(i);
-        g.writeStartObject();
-        g.writeStringField("clientid", c.clientid());
-        g.writeStringField("clientip", c.clientip());
-        g.writeStringField("owner", c.owner());
-        g.writeStringField("protocol", c.protocol());
-        g.writeStringField("sid", c.sid());
-        g.writeStringField("userid", c.userid());
-        g.writeNumberField("connectedAt", 1_790_000_000_000L + i);
-        if (!c.subscriptions().isEmpty()) {
-          g.writeArrayFieldStart("subscriptions");
-          for (Subscription s : c.subscriptions()) {
-            g.writeStartObject();
-            g.writeStringField("channel", s.channel());
-            g.writeStringField("resource", s.resource());
-            g.writeBooleanField("read", s.read());
-            g.writeBooleanField("write", s.write());
-            g.writeEndObject();
-          }
-          g.writeEndArray();
-          g.writeObjectFieldStart("userinfo");
-          g.writeStringField("userid", c.userid());
-          if (c.username() != null) {
-            g.writeStringField("username", c.username());
-          }
-          g.writeEndObject();
-        }
-        g.writeEndObject();
+        long connectedAt = 1_790_000_000_000L + i;
+        WireFormat.writeConnection(
+            g, connection(i), fields -> fields.writeNumberField("connectedAt", connectedAt));
       }
       g.writeEndArray();
     } catch (IOException e) {

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cpol.sim.SimulatorMain.Options;
+import io.cpol.tools.CommandLines;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,11 +26,12 @@ class SimulatorMainTest {
     assertThat(o.host()).isEqualTo("127.0.0.1");
     assertThat(o.accounts())
         .singleElement()
-        .isEqualTo(new String[] {"demo", "demo-api-key", "demo-secret-key"});
+        .isEqualTo(new SimulatorMain.Account("demo", "demo-api-key", "demo-secret-key"));
     assertThat(o.tokens())
         .singleElement()
         .isEqualTo(
-            new String[] {"iamtkn_demo_token", "admin:connection:read", "admin:connection:write"});
+            new SimulatorMain.Token(
+                "iamtkn_demo_token", List.of("admin:connection:read", "admin:connection:write")));
     assertThat(o.skew()).isEqualTo(Duration.ofMinutes(15));
   }
 
@@ -58,9 +61,12 @@ class SimulatorMainTest {
 
     assertThat(o.port()).isZero();
     assertThat(o.accounts()).hasSize(2);
-    assertThat(o.tokens().get(0)).containsExactly("iamtkn_r", "admin:connection:read");
+    assertThat(o.tokens().get(0))
+        .isEqualTo(new SimulatorMain.Token("iamtkn_r", List.of("admin:connection:read")));
     assertThat(o.tokens().get(1))
-        .containsExactly("iamtkn_all", "admin:connection:read", "admin:connection:write");
+        .isEqualTo(
+            new SimulatorMain.Token(
+                "iamtkn_all", List.of("admin:connection:read", "admin:connection:write")));
     assertThat(o.generate()).isEqualTo(12);
     assertThat(o.seed()).isEqualTo(7);
     assertThat(o.skew()).isEqualTo(Duration.ofSeconds(90));
@@ -80,11 +86,30 @@ class SimulatorMainTest {
 
   @Test
   void badFlagsAreRejected() {
-    assertThatThrownBy(() -> Options.parse("--nope", "1")).hasMessageContaining("unknown flag");
+    assertThatThrownBy(() -> Options.parse("--nope", "1")).hasMessageContaining("Unknown option");
     assertThatThrownBy(() -> Options.parse("--account", "only:two"))
         .hasMessageContaining("owner:apiKey:secretKey");
-    assertThatThrownBy(() -> Options.parse("--port")).hasMessageContaining("needs a value");
-    assertThatThrownBy(() -> Options.parse("--generate", "many")).hasMessageContaining("number");
+    assertThatThrownBy(() -> Options.parse("--port")).hasMessageContaining("Missing required");
+    assertThatThrownBy(() -> Options.parse("--generate", "many")).hasMessageContaining("many");
+    assertThatThrownBy(() -> Options.parse("--generate", "-1")).hasMessageContaining("negative");
+  }
+
+  @Test
+  void helpListsEveryFlag() {
+    assertThatThrownBy(() -> Options.parse("--help"))
+        .isInstanceOf(CommandLines.HelpRequested.class)
+        .hasMessageContaining("Usage: bin/simulator")
+        .hasMessageContainingAll(
+            "--port",
+            "--host",
+            "--account",
+            "--token",
+            "--seed-file",
+            "--generate",
+            "--seed",
+            "--skew",
+            "--mqtt-port",
+            "--socketio-port");
   }
 
   @Test
@@ -115,7 +140,7 @@ class SimulatorMainTest {
     assertThat(Options.parse().live()).isFalse();
     assertThat(Options.parse().mqttPort()).isEqualTo(LiveSimulator.OFF);
     assertThatThrownBy(() -> Options.parse("--mqtt-port", "70000"))
-        .hasMessageContaining("port from 0 to 65535");
+        .hasMessageContaining("a port from 0 to 65535");
     Options o = Options.parse("--port", "0", "--mqtt-port", "0", "--socketio-port", "0");
     assertThat(o.live()).isTrue();
 

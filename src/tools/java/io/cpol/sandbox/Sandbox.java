@@ -11,7 +11,6 @@ import io.cpol.testing.EmbeddedKubernetes;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -82,12 +81,14 @@ public final class Sandbox implements AutoCloseable {
   static Sandbox start(SandboxOptions options, PrintStream console) throws IOException {
     Sandbox sandbox = new Sandbox(options, console);
     try {
+      sandbox.step("starting the operator's JVM, as in its pod");
+      sandbox.prepareOperator();
       sandbox.step("starting the Beebotte simulator");
       sandbox.startSimulator();
       sandbox.step("starting the Kubernetes API (schema and CEL validation on)");
       sandbox.startKubernetes();
-      sandbox.step("starting the operator in its own JVM, as in its pod (a few seconds)");
-      sandbox.startOperator();
+      sandbox.step("starting the operator (a few seconds)");
+      sandbox.operator.start(sandbox.simulator.baseUrl(), Duration.ofSeconds(90));
       sandbox.step("applying the samples");
       sandbox.applySamples();
       return sandbox;
@@ -130,18 +131,7 @@ public final class Sandbox implements AutoCloseable {
     // The operator, like kubectl, reaches the API through the kubeconfig.
     client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(file.toFile())).build();
     started.add(client);
-    client
-        .namespaces()
-        .resource(
-            new NamespaceBuilder()
-                .withNewMetadata()
-                .withName(options.namespace())
-                .endMetadata()
-                .withNewStatus()
-                .withPhase("Active")
-                .endStatus()
-                .build())
-        .create();
+    client.namespaces().resource(EmbeddedKubernetes.activeNamespace(options.namespace())).create();
     client
         .secrets()
         .inNamespace(options.namespace())
@@ -161,16 +151,15 @@ public final class Sandbox implements AutoCloseable {
     console.flush();
   }
 
-  private void startOperator() throws IOException {
+  private void prepareOperator() throws IOException {
     operator =
         new OperatorSupervisor(
             kubeconfig().toString(),
-            simulator.baseUrl(),
             options.metricsPort(),
             options.verbose() ? null : operatorLog(options),
             console);
     started.add(operator);
-    operator.start(Duration.ofSeconds(90));
+    operator.prepare();
   }
 
   /** Where the operator's logs go (the sandbox's own go to sandbox.log beside it). */
@@ -498,17 +487,7 @@ public final class Sandbox implements AutoCloseable {
   }
 
   public static void main(String[] args) throws Exception {
-    SandboxOptions options;
-    try {
-      options = SandboxOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      if (!e.getMessage().isEmpty()) {
-        System.err.println("sandbox: " + e.getMessage());
-      }
-      System.err.print(SandboxOptions.USAGE);
-      System.exit(e.getMessage().isEmpty() ? 0 : 2);
-      return;
-    }
+    SandboxOptions options = SandboxOptions.parseOrExit(args);
     Files.createDirectories(options.kubeconfig().toAbsolutePath().getParent());
     SandboxLogging.configure(options)
         .ifPresent(

@@ -24,6 +24,8 @@ final class OperatorSupervisor implements AutoCloseable {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   private final List<String> command;
+  private volatile String defaultEndpoint;
+  private CompletableFuture<Integer> prepared;
   private final PrintStream console;
   private final Path log;
   private final List<String> lastErrors = new ArrayList<>();
@@ -34,8 +36,7 @@ final class OperatorSupervisor implements AutoCloseable {
   private volatile String lastExit;
   private Thread supervisor;
 
-  OperatorSupervisor(
-      String kubeconfig, String defaultEndpoint, int metricsPort, Path log, PrintStream console) {
+  OperatorSupervisor(String kubeconfig, int metricsPort, Path log, PrintStream console) {
     this.log = log;
     this.console = console;
     this.command =
@@ -48,14 +49,27 @@ final class OperatorSupervisor implements AutoCloseable {
             System.getProperty("java.class.path"),
             OperatorProcess.class.getName(),
             kubeconfig,
-            defaultEndpoint,
             Integer.toString(metricsPort),
             log == null ? "-" : log.toString());
   }
 
-  /** Starts the operator and waits until it is ready; then keeps it running. */
-  void start(Duration timeout) throws IOException {
-    CompletableFuture<Integer> ready = launch();
+  /**
+   * Starts the operator's JVM, which loads its classes and then waits for {@link #start}: what
+   * takes it seconds happens while the sandbox starts the API server and the simulator.
+   */
+  void prepare() throws IOException {
+    prepared = launch();
+  }
+
+  /**
+   * Lets the operator run against {@code defaultEndpoint} and waits until it is ready; then keeps
+   * it running.
+   */
+  void start(String defaultEndpoint, Duration timeout) throws IOException {
+    this.defaultEndpoint = defaultEndpoint;
+    CompletableFuture<Integer> ready = prepared != null ? prepared : launch();
+    prepared = null;
+    go(process);
     try {
       port = ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
@@ -172,6 +186,7 @@ final class OperatorSupervisor implements AutoCloseable {
         }
         restarts++;
         CompletableFuture<Integer> ready = launch();
+        go(process);
         port = ready.get(60, TimeUnit.SECONDS);
         console.println("sandbox: the operator is running again (restart " + restarts + ")");
         backoff = FIRST_BACKOFF;
@@ -185,6 +200,12 @@ final class OperatorSupervisor implements AutoCloseable {
                 : backoff.multipliedBy(2);
       }
     }
+  }
+
+  /** Sends the operator its endpoint: its cue to start (OperatorProcess). */
+  private void go(Process p) throws IOException {
+    p.getOutputStream().write((defaultEndpoint + "\n").getBytes(StandardCharsets.UTF_8));
+    p.getOutputStream().flush();
   }
 
   private String errors() {

@@ -23,14 +23,7 @@ public final class BenchmarkMain {
   private BenchmarkMain() {}
 
   public static void main(String[] args) throws Exception {
-    BenchOptions options;
-    try {
-      options = BenchOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
+    BenchOptions options = BenchOptions.parseOrExit(args);
     Results results = run(options, System.out);
     boolean allPass = results.targets().stream().allMatch(Results.Target::pass);
     System.out.println();

@@ -9,7 +9,9 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
 import io.cpol.ConnectionPolicyOperator;
 import io.cpol.OperatorConfig;
+import io.cpol.policy.ConnectionPolicy;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.File;
@@ -25,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * while the sandbox's API server and simulator keep serving and the sandbox says why and restarts
  * it, as Kubernetes restarts a crashed container.
  *
- * <p>Arguments: kubeconfig, default endpoint, metrics port, log file ("-" for the console). Prints
+ * <p>Arguments: kubeconfig, metrics port, log file ("-" for the console). It loads the operator's
+ * classes, then waits for the default endpoint (the simulator) as the first line of its standard
+ * input: the sandbox starts this JVM first and sends the line once the simulator listens. Prints
  * {@code READY <port>} once the operator is ready; exits when its standard input closes (the
  * sandbox is gone). Errors also go to standard error, one line each, for the sandbox's console.
  */
@@ -36,9 +40,10 @@ public final class OperatorProcess {
 
   public static void main(String[] args) throws Exception {
     File kubeconfig = new File(args[0]);
-    String defaultEndpoint = args[1];
-    String metricsPort = args[2];
-    configureLogging(args[3]);
+    String metricsPort = args[1];
+    configureLogging(args[2]);
+    warmUp();
+    String defaultEndpoint = firstLine();
     Thread watchdog =
         new Thread(
             () -> {
@@ -78,6 +83,35 @@ public final class OperatorProcess {
     System.out.println(READY + operator.httpPort());
     System.out.flush();
     Thread.currentThread().join();
+  }
+
+  /**
+   * Loads and initializes what {@link ConnectionPolicyOperator#start} needs first (configuration,
+   * the Kubernetes client and its JSON mapping of the CR), without talking to anyone.
+   */
+  private static void warmUp() {
+    OperatorConfig.from(new String[] {"--leader-election=false"}, Map.of());
+    try (KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(Config.empty()).withMasterUrl("https://127.0.0.1:1").build())
+            .build()) {
+      client.getKubernetesSerialization().unmarshal("{}", ConnectionPolicy.class);
+      client.resources(ConnectionPolicy.class);
+    }
+  }
+
+  /** The first line of standard input, read byte by byte: the rest is the watchdog's. */
+  private static String firstLine() throws IOException {
+    StringBuilder line = new StringBuilder();
+    int b;
+    while ((b = System.in.read()) >= 0 && b != '\n') {
+      line.append((char) b);
+    }
+    if (b < 0) {
+      System.exit(0); // the sandbox went away before the simulator started
+    }
+    return line.toString().trim();
   }
 
   /** The log file gets everything at INFO; standard error gets errors, for the console. */
