@@ -5,6 +5,7 @@ import io.cpol.policy.ConnectionPolicyStatus;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,19 +110,25 @@ final class AccountEngines implements AutoCloseable {
     }
   }
 
-  /** Forgets everything about policies that no longer exist. */
-  void retainPolicies(Set<String> liveUids) {
-    ledgers.keySet().retainAll(liveUids);
-    outcomes.keySet().retainAll(liveUids);
-    progressShown.keySet().retainAll(liveUids);
-    progressAt.keySet().retainAll(liveUids);
-    List<PolicyRef> gone = new ArrayList<>();
+  /** The uids of every policy something is kept for (ledger, outcome, registration). */
+  Set<String> knownPolicies() {
+    Set<String> known = new HashSet<>(ledgers.keySet());
+    known.addAll(outcomes.keySet());
+    known.addAll(progressShown.keySet());
+    known.addAll(progressAt.keySet());
     synchronized (this) {
-      byUid.keySet().stream()
-          .filter(uid -> !liveUids.contains(uid))
-          .forEach(uid -> gone.add(new PolicyRef(uid, "", "")));
+      known.addAll(byUid.keySet());
     }
-    gone.forEach(this::unregister);
+    return known;
+  }
+
+  /** Forgets everything about these policies (they no longer exist). */
+  void forgetPolicies(Set<String> goneUids) {
+    ledgers.keySet().removeAll(goneUids);
+    outcomes.keySet().removeAll(goneUids);
+    progressShown.keySet().removeAll(goneUids);
+    progressAt.keySet().removeAll(goneUids);
+    goneUids.forEach(uid -> unregister(new PolicyRef(uid, "", "")));
   }
 
   PolicyLedger ledger(PolicyRef ref) {

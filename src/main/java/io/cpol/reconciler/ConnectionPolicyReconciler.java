@@ -424,22 +424,32 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     }
   }
 
+  /**
+   * Forgets the policies that were deleted. What is known is read before the cache: a policy only
+   * becomes known (registered, compiled, counted) in a reconcile, after the informer put it in the
+   * cache, so one known before the cache is read and absent from it was deleted. Reading the cache
+   * first would forget a policy that another reconcile registers in between, and nothing would sync
+   * it again.
+   */
   private void forgetDeletedPolicies(Context<ConnectionPolicy> context) {
-    Set<String> live = new HashSet<>();
-    Set<String> liveUids = new HashSet<>();
+    Set<String> goneUids = new HashSet<>(compiled.keySet());
+    goneUids.addAll(warnedUnknown.keySet());
+    goneUids.addAll(failedAttempts.keySet());
+    goneUids.addAll(engines.knownPolicies());
+    Set<String> goneNames = new HashSet<>(metrics.policiesWithSeries());
     context
         .getPrimaryCache()
         .list()
         .forEach(
             p -> {
-              live.add(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
-              liveUids.add(PolicyRef.of(p).uid());
+              goneNames.remove(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
+              goneUids.remove(PolicyRef.of(p).uid());
             });
-    metrics.retainPolicies(live);
-    compiled.keySet().retainAll(liveUids);
-    warnedUnknown.keySet().retainAll(liveUids);
-    failedAttempts.keySet().retainAll(liveUids);
-    engines.retainPolicies(liveUids);
+    metrics.forgetPolicies(goneNames);
+    compiled.keySet().removeAll(goneUids);
+    warnedUnknown.keySet().removeAll(goneUids);
+    failedAttempts.keySet().removeAll(goneUids);
+    engines.forgetPolicies(goneUids);
   }
 
   private static Condition condition(ConnectionPolicyStatus status, String type) {

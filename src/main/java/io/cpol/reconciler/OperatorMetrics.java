@@ -158,18 +158,20 @@ public final class OperatorMetrics {
   }
 
   /** Drops the series of policies that no longer exist. */
-  void retainPolicies(Set<String> namespacedNames) {
-    policies.keySet().stream()
-        .filter(k -> !namespacedNames.contains(k))
-        .toList()
-        .forEach(
-            k -> {
-              PolicyGauges gone = policies.remove(k);
-              if (gone != null) {
-                gone.meters.forEach(registry::remove);
-                gone.conditions.values().forEach(registry::remove);
-              }
-            });
+  /** The policies ({@code namespace/name}) that have series now. */
+  Set<String> policiesWithSeries() {
+    return Set.copyOf(policies.keySet());
+  }
+
+  /** Removes the series of these policies ({@code namespace/name}). */
+  void forgetPolicies(Set<String> namespacedNames) {
+    for (String k : namespacedNames) {
+      PolicyGauges gone = policies.remove(k);
+      if (gone != null) {
+        gone.meters.forEach(registry::remove);
+        gone.conditions.values().forEach(registry::remove);
+      }
+    }
   }
 
   private final class PolicyGauges {
