@@ -6,7 +6,9 @@ import io.cpol.policy.ConnectionPolicySpec;
 import io.cpol.policy.DenyRule;
 import io.cpol.policy.SecretReference;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -79,6 +81,67 @@ final class RuleMix {
       policies.add(spec(deny));
     }
     return policies;
+  }
+
+  /**
+   * One policy holding every entry of {@code policies}' one-entry rules: rules alike but for their
+   * entry (same kind, same protocols, same other matchers) become one rule listing all of their
+   * entries, so it denies exactly the sessions the policies deny together.
+   */
+  static ConnectionPolicySpec merged(List<ConnectionPolicySpec> policies) {
+    Map<List<Object>, DenyRule> byShape = new LinkedHashMap<>();
+    for (ConnectionPolicySpec policy : policies) {
+      for (DenyRule rule : policy.getDeny()) {
+        Kind kind = kindOf(rule);
+        List<Object> shape = new ArrayList<>();
+        shape.add(kind);
+        shape.add(rule.getProtocols());
+        shape.add(kind == Kind.GLOB ? null : rule.getUseridPatterns());
+        DenyRule into = byShape.computeIfAbsent(shape, k -> shapeOf(rule, kind));
+        entries(into, kind).addAll(entries(rule, kind));
+      }
+    }
+    return spec(new ArrayList<>(byShape.values()));
+  }
+
+  /** A rule of {@code rule}'s shape with no entries yet. */
+  private static DenyRule shapeOf(DenyRule rule, Kind kind) {
+    DenyRule empty = new DenyRule();
+    empty.setProtocols(rule.getProtocols());
+    if (kind != Kind.GLOB) {
+      empty.setUseridPatterns(rule.getUseridPatterns());
+    }
+    switch (kind) {
+      case USERID -> empty.setUserids(new ArrayList<>());
+      case GLOB -> empty.setUseridPatterns(new ArrayList<>());
+      case CIDR -> empty.setClientCIDRs(new ArrayList<>());
+      case CHANNEL -> empty.setChannels(new ArrayList<>());
+      case USERNAME -> empty.setUsernames(new ArrayList<>());
+    }
+    return empty;
+  }
+
+  private static Kind kindOf(DenyRule rule) {
+    if (rule.getChannels() != null) {
+      return Kind.CHANNEL;
+    }
+    if (rule.getUsernames() != null) {
+      return Kind.USERNAME;
+    }
+    if (rule.getClientCIDRs() != null) {
+      return Kind.CIDR;
+    }
+    return rule.getUserids() != null ? Kind.USERID : Kind.GLOB;
+  }
+
+  private static List<String> entries(DenyRule rule, Kind kind) {
+    return switch (kind) {
+      case USERID -> rule.getUserids();
+      case GLOB -> rule.getUseridPatterns();
+      case CIDR -> rule.getClientCIDRs();
+      case CHANNEL -> rule.getChannels();
+      case USERNAME -> rule.getUsernames();
+    };
   }
 
   /** One policy denying {@code count} exact userids, half of them live in the listing. */

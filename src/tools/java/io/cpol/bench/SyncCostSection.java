@@ -89,6 +89,14 @@ final class SyncCostSection {
                 rules + "p",
                 policies.size() + " policies × " + RuleMix.MAX_RULES_PER_POLICY + " rules",
                 policies));
+        // The same entries in one policy (alike rules merged): what the pass over several
+        // policies is compared with, since it denies exactly the same sessions.
+        ConnectionPolicySpec merged = RuleMix.merged(policies);
+        layouts.add(
+            new Layout(
+                rules + "m",
+                "1 policy, the same merged (" + merged.getDeny().size() + " rules)",
+                List.of(merged)));
       }
     }
     return layouts;
@@ -174,7 +182,7 @@ final class SyncCostSection {
     if (size == options.largestSize() && layout.rules().equals(options.largestRules() + "p")) {
       // The same rule count read as whole rules: beyond 100 they must span several policies,
       // which one account pass evaluates together.
-      double onePolicy = fullSyncMedianMs.get(size + "/" + options.largestRules());
+      double onePolicy = fullSyncMedianMs.get(size + "/" + options.largestRules() + "m");
       double ratio = full.medianMs() / onePolicy;
       results.target(
           "one account pass, "
