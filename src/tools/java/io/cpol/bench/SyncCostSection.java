@@ -38,6 +38,8 @@ final class SyncCostSection {
   /** Full-sync medians per (connections, rules) for the per-connection and target checks. */
   private final Map<String, Double> fullSyncMedianMs = new HashMap<>();
 
+  private final Map<String, Samples> fullSync = new HashMap<>();
+
   void run() {
     results.heading(
         "Sync cost after listing, per step (median / p99 of "
@@ -142,6 +144,7 @@ final class SyncCostSection {
     }
     double nsPerConnection = full.medianMs() * 1e6 / size;
     fullSyncMedianMs.put(size + "/" + layout.rules(), full.medianMs());
+    fullSync.put(size + "/" + layout.rules(), full);
     results.print(
         "%9d %-6s %-22s %7d %5d  %-17s %-17s %-17s %-17s %-17s %8.0f",
         size,
@@ -179,28 +182,28 @@ final class SyncCostSection {
           Results.ms(full.medianMs()) + " (p99 " + Results.ms(full.p99Ms()) + ")",
           full.medianMs() <= 100);
     }
-    if (size == options.largestSize() && layout.rules().equals(options.largestRules() + "p")) {
+    if (size == options.largestSize() && layout.rules().equals(options.largestRules() + "m")) {
       // The same rule count read as whole rules: beyond 100 they must span several policies,
-      // which one account pass evaluates together.
-      double onePolicy = fullSyncMedianMs.get(size + "/" + options.largestRules() + "m");
-      double ratio = full.medianMs() / onePolicy;
+      // which one account pass evaluates together; this cell holds the same entries in one.
+      Samples several = fullSync.get(size + "/" + options.largestRules() + "p");
+      double ratio = several.medianMs() / full.medianMs();
       results.target(
           "one account pass, "
               + size
               + " conns × "
               + options.largestRules()
-              + " rules as "
-              + layout.shape()
-              + " (median)",
-          "≤ 100 ms and ≤ 1.5× one policy holding the same rules",
-          Results.ms(full.medianMs())
+              + " rules in "
+              + (options.largestRules() / RuleMix.MAX_RULES_PER_POLICY)
+              + " policies (median)",
+          "≤ 100 ms and ≤ 1.5× one policy holding the same entries",
+          Results.ms(several.medianMs())
               + " (p99 "
-              + Results.ms(full.p99Ms())
+              + Results.ms(several.p99Ms())
               + "); "
               + Results.fmt("%.2f", ratio)
               + "× one policy's "
-              + Results.ms(onePolicy),
-          full.medianMs() <= 100 && ratio <= 1.5);
+              + Results.ms(full.medianMs()),
+          several.medianMs() <= 100 && ratio <= 1.5);
     }
     return node;
   }
