@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,7 +68,9 @@ class PolicyEvents {
             .build();
     try {
       client.v1().events().inNamespace(namespace).resource(event).create();
-    } catch (KubernetesClientException e) {
+    } catch (RuntimeException e) {
+      // An event is a courtesy: failing to write one (API server refusing, client closed during
+      // shutdown) must never fail the pass or reconcile that has something to report.
       log.warn(
           "could not record event {} on {}/{}: {}",
           reason,
