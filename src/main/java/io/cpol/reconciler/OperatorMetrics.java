@@ -157,13 +157,12 @@ public final class OperatorMetrics {
     }
   }
 
-  /** Drops the series of policies that no longer exist. */
   /** The policies ({@code namespace/name}) that have series now. */
   Set<String> policiesWithSeries() {
     return Set.copyOf(policies.keySet());
   }
 
-  /** Removes the series of these policies ({@code namespace/name}). */
+  /** Removes the series of these policies ({@code namespace/name}): they no longer exist. */
   void forgetPolicies(Set<String> namespacedNames) {
     for (String k : namespacedNames) {
       PolicyGauges gone = policies.remove(k);

@@ -143,7 +143,7 @@ final class ReconnectWatch {
           new Bucket(
               settings.perIdentityPerSecond(),
               // A few calls saved up let it look early now and then; it starts with two (a look
-              // and a drop), so no minute ever holds more than the rate allows.
+              // and a drop), not with the whole burst.
               Math.max(2, settings.perIdentityPerSecond() * 2),
               2,
               now);
@@ -220,9 +220,9 @@ final class ReconnectWatch {
       // row: once is an outlier (a connect that timed out), twice a client that waits longer now.
       boolean late = id.misses > 2;
       id.lateCycles = late ? id.lateCycles + 1 : 0;
-      if (id.target == null || id.afterProbe != null || (id.misses > 0 && !late)) {
-        id.target = meant;
-      } else if (late && id.lateCycles >= 2) {
+      if (id.target == null
+          || id.afterProbe != null
+          || (id.misses > 0 && (!late || id.lateCycles >= 2))) {
         id.target = meant;
       }
       if (id.floor.compareTo(offset) >= 0) {
@@ -442,8 +442,7 @@ final class ReconnectWatch {
     private Instant at;
 
     /**
-     * @param initial tokens at the start: less than the burst keeps even the first minute within
-     *     the rate
+     * @param initial tokens at the start (fewer than the burst: a new bucket has saved nothing up)
      */
     Bucket(double rate, double burst, double initial, Instant now) {
       this.rate = rate;

@@ -36,8 +36,6 @@ final class SyncCostSection {
   private record Layout(String rules, String shape, List<ConnectionPolicySpec> policies) {}
 
   /** Full-sync medians per (connections, rules) for the per-connection and target checks. */
-  private final Map<String, Double> fullSyncMedianMs = new HashMap<>();
-
   private final Map<String, Samples> fullSync = new HashMap<>();
 
   void run() {
@@ -143,7 +141,6 @@ final class SyncCostSection {
       }
     }
     double nsPerConnection = full.medianMs() * 1e6 / size;
-    fullSyncMedianMs.put(size + "/" + layout.rules(), full.medianMs());
     fullSync.put(size + "/" + layout.rules(), full);
     results.print(
         "%9d %-6s %-22s %7d %5d  %-17s %-17s %-17s %-17s %-17s %8.0f",
@@ -217,10 +214,10 @@ final class SyncCostSection {
       double worst = 0;
       StringBuilder measured = new StringBuilder();
       for (int size : options.sizes()) {
-        double ns = fullSyncMedianMs.get(size + "/" + rules) * 1e6 / size;
+        double ns = fullSync.get(size + "/" + rules).medianMs() * 1e6 / size;
         measured.append(measured.length() == 0 ? "" : ", ").append(Results.fmt("%.0f", ns));
         if (size != largest) {
-          double atLargest = fullSyncMedianMs.get(largest + "/" + rules) * 1e6 / largest;
+          double atLargest = fullSync.get(largest + "/" + rules).medianMs() * 1e6 / largest;
           worst = Math.max(worst, atLargest / ns);
         }
       }
