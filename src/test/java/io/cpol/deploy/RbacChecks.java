@@ -34,7 +34,9 @@ abstract class RbacChecks {
             cluster("", "events", "create"),
             namespaced("coordination.k8s.io", "leases", "get"),
             namespaced("coordination.k8s.io", "leases", "create"),
-            namespaced("coordination.k8s.io", "leases", "patch"));
+            namespaced("coordination.k8s.io", "leases", "patch"),
+            // Never sent, but JOSDK refuses to start leader election without it (see the Role).
+            namespaced("coordination.k8s.io", "leases", "update"));
   }
 
   @Test
