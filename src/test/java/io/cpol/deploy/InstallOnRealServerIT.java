@@ -52,6 +52,14 @@ class InstallOnRealServerIT {
                   .out())
           .contains("beebotte-connection-operator");
 
+      // The sample policies (into the kubeconfig's namespace, as the samples' README runs them):
+      // the CRD's schema and CEL rules on the real server accept each one strictly.
+      List<Map<String, Object>> samples =
+          DeployManifests.parseYaml(
+              kube.kubectl("kustomize", ROOT.resolve("deploy/samples").toString()).orFail().out());
+      assertThat(kinds(samples)).isNotEmpty().containsOnly("ConnectionPolicy");
+      assertThat(applyEach(kube, samples)).hasSize(samples.size());
+
       // deploy/prometheus/: the ConfigMap applies; the Prometheus Operator's kinds cannot here.
       List<Map<String, Object>> monitoring =
           DeployManifests.parseYaml(

@@ -82,6 +82,21 @@ abstract class RbacChecks {
         .isFalse();
   }
 
+  /**
+   * JOSDK 5.2.3 (LeaderElectionManager) asks a SelfSubjectRulesReview for these verbs on leases in
+   * the Lease's namespace before it starts leader election, and refuses to start without any of
+   * them. The embedded API server answers every review with "*", so only a real server showed it
+   * (OperatorOnRealServerIT); this keeps the fast tier from losing it again.
+   */
+  @Test
+  void leaderElectionHasTheVerbsJosdkChecksBeforeStarting() {
+    for (String verb : List.of("create", "update", "get")) {
+      assertThat(manifests().operatorPermissions())
+          .as("leases %s", verb)
+          .contains(namespaced("coordination.k8s.io", "leases", verb));
+    }
+  }
+
   @ParameterizedTest(name = "{0} {1} -> {2}")
   @CsvSource({
     "GET, /apis/beebotte.io/v1alpha1/connectionpolicies?watch=true&resourceVersion=1, true",
