@@ -244,9 +244,12 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
 
   /**
    * JOSDK 5.2.3 builds its elector with Fabric8's releaseOnCancel off and offers no setting, so
-   * this asks Fabric8's own {@link LeaderElector#release()} on the same Lease: it writes an empty
-   * holder only while this replica still holds it (an optimistic update on the Lease's version).
-   * Called once no controller runs any more, so two replicas never reconcile at once.
+   * this asks Fabric8's own {@link LeaderElector#release()} on the same Lease: only while this
+   * replica still holds it (an optimistic write on the Lease's version), it writes a Lease that
+   * expires one second from now, so a standby takes over at its next try. (Its holder's name stays:
+   * the write is a JSON merge patch, which leaves the null holder out; a real kube-apiserver shows
+   * it, OperatorOnRealServerIT.) Called once no controller runs any more, so two replicas never
+   * reconcile at once.
    */
   private void releaseLease() {
     String namespace =

@@ -34,7 +34,9 @@ abstract class RbacChecks {
             cluster("", "events", "create"),
             namespaced("coordination.k8s.io", "leases", "get"),
             namespaced("coordination.k8s.io", "leases", "create"),
-            namespaced("coordination.k8s.io", "leases", "patch"));
+            namespaced("coordination.k8s.io", "leases", "patch"),
+            // Never sent, but JOSDK refuses to start leader election without it (see the Role).
+            namespaced("coordination.k8s.io", "leases", "update"));
   }
 
   @Test
@@ -78,6 +80,21 @@ abstract class RbacChecks {
     assertThat(allows("GET", "/apis/coordination.k8s.io/v1/leases")).isFalse();
     assertThat(allows("DELETE", "/apis/coordination.k8s.io/v1/namespaces/beebotte-system/leases/x"))
         .isFalse();
+  }
+
+  /**
+   * JOSDK 5.2.3 (LeaderElectionManager) asks a SelfSubjectRulesReview for these verbs on leases in
+   * the Lease's namespace before it starts leader election, and refuses to start without any of
+   * them. The embedded API server answers every review with "*", so only a real server showed it
+   * (OperatorOnRealServerIT); this keeps the fast tier from losing it again.
+   */
+  @Test
+  void leaderElectionHasTheVerbsJosdkChecksBeforeStarting() {
+    for (String verb : List.of("create", "update", "get")) {
+      assertThat(manifests().operatorPermissions())
+          .as("leases %s", verb)
+          .contains(namespaced("coordination.k8s.io", "leases", verb));
+    }
   }
 
   @ParameterizedTest(name = "{0} {1} -> {2}")
