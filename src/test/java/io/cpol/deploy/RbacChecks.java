@@ -34,7 +34,8 @@ abstract class RbacChecks {
             cluster("", "events", "create"),
             namespaced("coordination.k8s.io", "leases", "get"),
             namespaced("coordination.k8s.io", "leases", "create"),
-            namespaced("coordination.k8s.io", "leases", "patch"));
+            namespaced("coordination.k8s.io", "leases", "patch"),
+            namespaced("coordination.k8s.io", "leases", "update"));
   }
 
   @Test
