@@ -9,7 +9,6 @@ import io.cpol.policy.ConnectionPolicyStatus;
 import io.cpol.policy.DenyRule;
 import io.cpol.sim.BeebotteSimulator;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -33,7 +32,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * --min-request-timeout=1}) and which is restarted in the middle of the run (etcd kept), while
  * policies are created and changed: every policy reaches the status of its last generation, every
  * session its last generation denies is dropped, each policy's {@code dropped} equals the drops of
- * its sessions in the simulator, and the operator process runs on throughout.
+ * its sessions in the simulator, and the operator process runs on throughout (started once, never
+ * exited).
  *
  * <p>Each change of a policy adds a deny rule for a new group of userids ({@code p2-g3-*}) and
  * sessions in that group, so the last generation of a policy denies every session ever made for it:
@@ -75,15 +75,16 @@ class WatchChurnOnRealServerIT {
     proxy =
         ConnectionCuttingProxy.start(
             URI.create(kube.url()).getPort(), Duration.ofSeconds(1), Duration.ofSeconds(2));
-    // As deploy/operator runs it: leader election on, even with one replica.
+    // One replica without leader election. With it, the leader gives up after 10 s without a
+    // renewal (the renew deadline) and the process exits for Kubernetes to restart it, by design;
+    // a restart of kube-apiserver here keeps it away 6 to 9 s on a loaded machine, too close to
+    // that deadline for a test that must not flap. LeaderHandoverOnRealServerIT covers the Lease.
     operator =
         OperatorProcess.start(
             "churn",
             kube.kubeconfigForToken(
                 OperatorInstall.SERVICE_ACCOUNT, OperatorInstall.token(kube), proxy.url()),
             kube.directory(),
-            "--leader-election=true",
-            "--leader-election-namespace=" + OperatorInstall.NAMESPACE,
             "--default-endpoint=" + simulator.baseUrl());
     operator.awaitReady(Duration.ofSeconds(60));
   }
@@ -109,10 +110,6 @@ class WatchChurnOnRealServerIT {
 
   @Test
   void noChangeIsLostAndCountsAreExactAcrossWatchEndsAndAnApiServerRestart() {
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .ignoreExceptions()
-        .until(() -> operator.name().equals(lease().getSpec().getHolderIdentity()));
     for (int p = 0; p < 3; p++) {
       create("p" + p);
     }
@@ -171,7 +168,6 @@ class WatchChurnOnRealServerIT {
     assertThat(operator.isAlive()).as("the operator process is still running").isTrue();
     String log = operator.log();
     assertThat(log.split("operator started", -1)).as("operator starts in its log").hasSize(2);
-    assertThat(log).doesNotContain("lost the lease");
   }
 
   /** For {@code duration}: every 200 ms, a policy gets a new deny rule and sessions it denies. */
@@ -257,14 +253,6 @@ class WatchChurnOnRealServerIT {
         .map(Condition::getStatus)
         .findFirst()
         .orElse(null);
-  }
-
-  private static Lease lease() {
-    return admin
-        .resources(Lease.class)
-        .inNamespace(OperatorInstall.NAMESPACE)
-        .withName(OperatorInstall.LEASE)
-        .get();
   }
 
   private static void sleep(long millis) {
