@@ -29,6 +29,14 @@ class OperatorApiCallsTest {
   private static final Set<String> GRANTED_TO_EVERY_USER =
       Set.of("selfsubjectrulesreviews", "selfsubjectaccessreviews");
 
+  /**
+   * Granted and never called: JOSDK 5.2.3 checks at start, with a SelfSubjectRulesReview, that it
+   * may create, update and get the Lease, and refuses to start without update, though Fabric8's
+   * LeaseLock writes with patch (LeaderHandoverOnRealServerIT found it on a real API server).
+   */
+  private static final Set<ApiPermission> CHECKED_BY_JOSDK_AT_START =
+      Set.of(ApiPermission.namespaced("coordination.k8s.io", "leases", "update"));
+
   @Test
   void rbacGrantsExactlyTheCallsTheOperatorMakes() {
     try (OperatorHarness h =
@@ -94,6 +102,7 @@ class OperatorApiCallsTest {
                             .isTrue());
             Set<ApiPermission> unused =
                 manifests.operatorPermissions().stream()
+                    .filter(p -> !CHECKED_BY_JOSDK_AT_START.contains(p))
                     .filter(
                         p ->
                             requests.keySet().stream()
