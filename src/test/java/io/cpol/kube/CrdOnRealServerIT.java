@@ -49,6 +49,9 @@ class CrdOnRealServerIT {
               .waitUntilCondition(
                   c ->
                       c.getStatus() != null
+                          // A status without conditions comes first, before the names are
+                          // accepted.
+                          && c.getStatus().getConditions() != null
                           && c.getStatus().getConditions().stream()
                               .anyMatch(
                                   x ->
