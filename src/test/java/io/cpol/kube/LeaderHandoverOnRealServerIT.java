@@ -84,15 +84,7 @@ class LeaderHandoverOnRealServerIT {
 
   @AfterAll
   static void stop() {
-    if (admin != null) {
-      admin.close();
-    }
-    if (simulator != null) {
-      simulator.close();
-    }
-    if (kube != null) {
-      kube.close();
-    }
+    OperatorInstall.tearDown(admin, simulator, kube);
   }
 
   @AfterEach

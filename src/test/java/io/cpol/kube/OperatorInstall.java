@@ -77,4 +77,17 @@ final class OperatorInstall {
                 .build())
         .create();
   }
+
+  /** Closes what a test class started, in the order given, skipping what never started. */
+  static void tearDown(AutoCloseable... parts) {
+    for (AutoCloseable part : parts) {
+      if (part != null) {
+        try {
+          part.close();
+        } catch (Exception e) {
+          // the rest still close
+        }
+      }
+    }
+  }
 }

@@ -2,7 +2,6 @@ package io.cpol.kube;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +43,7 @@ final class OperatorProcess implements AutoCloseable {
    * name {@code name}, /readyz on a free loopback port, and {@code flags}.
    */
   static OperatorProcess start(String name, Path kubeconfig, Path logDir, String... flags) {
-    int port = freePort();
+    int port = RealKubernetes.freePort();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // The image's JVM options; C1 only, because these JVMs share two cores with the test.
@@ -104,12 +103,7 @@ final class OperatorProcess implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         throw new AssertionError(name + " not ready within " + timeout + ":\n" + log());
       }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
+      RealKubernetes.sleep(100);
     }
   }
 
@@ -144,14 +138,6 @@ final class OperatorProcess implements AutoCloseable {
   String log() {
     try {
       return Files.exists(log) ? Files.readString(log) : "";
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

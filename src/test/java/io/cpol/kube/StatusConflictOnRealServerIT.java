@@ -84,18 +84,7 @@ class StatusConflictOnRealServerIT {
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    for (AutoCloseable c : new AutoCloseable[] {operatorClient, admin, simulator, kube}) {
-      if (c != null) {
-        try {
-          c.close();
-        } catch (Exception e) {
-          // closing anyway
-        }
-      }
-    }
+    OperatorInstall.tearDown(operator, operatorClient, admin, simulator, kube);
   }
 
   @Test
@@ -151,7 +140,7 @@ class StatusConflictOnRealServerIT {
                   } else {
                     refused.incrementAndGet();
                   }
-                  sleep(ThreadLocalRandom.current().nextLong(10, 60));
+                  RealKubernetes.sleep(ThreadLocalRandom.current().nextLong(10, 60));
                 }
               },
               "other-status-writer");
@@ -162,7 +151,7 @@ class StatusConflictOnRealServerIT {
         simulator.addConnection(
             new Connection(
                 userid, userid, "mqtt", userid, "::ffff:198.51.100.3", null, null, List.of()));
-        sleep(100);
+        RealKubernetes.sleep(100);
       }
       writer.join();
       int made = sessions;
@@ -240,14 +229,5 @@ class StatusConflictOnRealServerIT {
 
   private static ConnectionPolicy policy() {
     return admin.resources(ConnectionPolicy.class).inNamespace(NAMESPACE).withName(POLICY).get();
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -91,21 +91,7 @@ class WatchChurnOnRealServerIT {
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (admin != null) {
-      admin.close();
-    }
-    if (simulator != null) {
-      simulator.close();
-    }
-    if (kube != null) {
-      kube.close();
-    }
+    OperatorInstall.tearDown(operator, proxy, admin, simulator, kube);
   }
 
   @Test
@@ -190,7 +176,7 @@ class WatchChurnOnRealServerIT {
                   + "}]");
       groups.put(p, group + 1);
       addSessions(p, group, 1 + random.nextInt(3));
-      sleep(200);
+      RealKubernetes.sleep(200);
     }
   }
 
@@ -253,14 +239,5 @@ class WatchChurnOnRealServerIT {
         .map(Condition::getStatus)
         .findFirst()
         .orElse(null);
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }
