@@ -38,6 +38,17 @@ class SandboxSmokeTest {
 
     String out = bytes.toString(StandardCharsets.UTF_8);
     assertThat(exit).as(out).isZero();
+    assertTheSummary(out, kubeconfig);
+    assertThat(Files.readString(kubeconfig))
+        .contains("server: http://127.0.0.1:")
+        .contains("namespace: sandbox");
+  }
+
+  /**
+   * What {@code --once} prints whatever serves the Kubernetes API: the policies as kubectl shows
+   * them, what each dropped or would drop and why, and the commands to try.
+   */
+  static void assertTheSummary(String out, Path kubeconfig) {
     assertThat(out)
         .containsPattern(line("NAME +MODE +CONNECTED +DENIED +DROPPED +READY +LAST SYNC +AGE"))
         .containsPattern(line("block-socketio +Enforce +\\d+ +\\d+ +\\d+ +True +\\S+ +\\S+"))
@@ -60,9 +71,6 @@ class SandboxSmokeTest {
     assertThat(out)
         .contains("kubectl --kubeconfig " + kubeconfig + " get cpol -A")
         .contains("X-Auth-Token: iamtkn_sandbox");
-    assertThat(Files.readString(kubeconfig))
-        .contains("server: http://127.0.0.1:")
-        .contains("namespace: sandbox");
   }
 
   private static String section(String out, String from, String to) {
