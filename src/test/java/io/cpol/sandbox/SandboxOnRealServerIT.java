@@ -4,12 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cpol.kube.KubeBinaries;
 import io.cpol.kube.RealKubernetesTier;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,26 +20,9 @@ class SandboxOnRealServerIT {
   @Test
   void onceOnARealApiServerPrintsTheSameSummary(@TempDir Path dir) throws Exception {
     Path kubeconfig = dir.resolve("kubeconfig");
-    SandboxOptions options =
-        SandboxOptions.parse(
-            "--kube=real",
-            "--once",
-            "--k8s-port=0",
-            "--beebotte-port=0",
-            "--metrics-port=0",
-            "--mqtt-port=0",
-            "--socketio-port=0",
-            "--connections=200",
-            "--seed=42",
-            "--kubeconfig=" + kubeconfig);
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
-    int exit =
-        Sandbox.run(
-            options, new PrintStream(bytes, true, StandardCharsets.UTF_8), new CountDownLatch(1));
+    String out = SandboxSmokeTest.runOnce(kubeconfig, "--kube=real");
 
-    String out = bytes.toString(StandardCharsets.UTF_8);
-    assertThat(exit).as(out).isZero();
     SandboxSmokeTest.assertTheSummary(out, kubeconfig);
     assertThat(out)
         .containsPattern("(?m)^  Kubernetes API   https://127.0.0.1:\\d+ ")

@@ -7,6 +7,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,29 +21,42 @@ class SandboxSmokeTest {
   @Test
   void onceAppliesTheSamplesAndReportsWhatEachOneDid(@TempDir Path dir) throws Exception {
     Path kubeconfig = dir.resolve("kubeconfig");
-    SandboxOptions options =
-        SandboxOptions.parse(
-            "--once",
-            "--k8s-port=0",
-            "--beebotte-port=0",
-            "--metrics-port=0",
-            "--mqtt-port=0",
-            "--socketio-port=0",
-            "--connections=200",
-            "--seed=42",
-            "--kubeconfig=" + kubeconfig);
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
-    int exit =
-        Sandbox.run(
-            options, new PrintStream(bytes, true, StandardCharsets.UTF_8), new CountDownLatch(1));
+    String out = runOnce(kubeconfig);
 
-    String out = bytes.toString(StandardCharsets.UTF_8);
-    assertThat(exit).as(out).isZero();
     assertTheSummary(out, kubeconfig);
     assertThat(Files.readString(kubeconfig))
         .contains("server: http://127.0.0.1:")
         .contains("namespace: sandbox");
+  }
+
+  /**
+   * Runs {@code bin/sandbox --once} in-process on free ports with the given extra flags, and
+   * returns what it printed once it exited 0.
+   */
+  static String runOnce(Path kubeconfig, String... flags) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--once",
+                "--k8s-port=0",
+                "--beebotte-port=0",
+                "--metrics-port=0",
+                "--mqtt-port=0",
+                "--socketio-port=0",
+                "--connections=200",
+                "--seed=42",
+                "--kubeconfig=" + kubeconfig));
+    args.addAll(List.of(flags));
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int exit =
+        Sandbox.run(
+            SandboxOptions.parse(args.toArray(String[]::new)),
+            new PrintStream(bytes, true, StandardCharsets.UTF_8),
+            new CountDownLatch(1));
+    String out = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(exit).as(out).isZero();
+    return out;
   }
 
   /**
