@@ -3,10 +3,7 @@ package io.cpol.kube;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,42 +29,9 @@ class CrdOnRealServerIT {
   @Test
   void theCommittedCrdIsAcceptedAndEstablished() throws Exception {
     Path crd = KubeBinaries.projectRoot().resolve("crds/connectionpolicies.beebotte.io-v1.yml");
-    try (KubernetesClient admin = kube.adminClient()) {
-      CustomResourceDefinition created =
-          admin
-              .apiextensions()
-              .v1()
-              .customResourceDefinitions()
-              .load(Files.newInputStream(crd))
-              .create();
-      CustomResourceDefinition established =
-          admin
-              .apiextensions()
-              .v1()
-              .customResourceDefinitions()
-              .withName(created.getMetadata().getName())
-              .waitUntilCondition(
-                  c ->
-                      c.getStatus() != null
-                          // A status without conditions comes first, before the names are
-                          // accepted.
-                          && c.getStatus().getConditions() != null
-                          && c.getStatus().getConditions().stream()
-                              .anyMatch(
-                                  x ->
-                                      x.getType().equals("Established")
-                                          && x.getStatus().equals("True")),
-                  30,
-                  TimeUnit.SECONDS);
-      assertThat(established.getStatus().getConditions())
-          .noneMatch(x -> x.getType().equals("NonStructuralSchema"));
-    }
-    // The OpenAPI document that kubectl explain reads is published a moment after Established.
-    RealKubernetes.KubectlRun explain = kube.kubectl("explain", "cpol.spec.deny");
-    for (int i = 0; i < 100 && explain.exitCode() != 0; i++) {
-      Thread.sleep(100);
-      explain = kube.kubectl("explain", "cpol.spec.deny");
-    }
-    assertThat(explain.orFail().out()).contains("FIELDS");
+    CustomResourceDefinition established = kube.createCrdAndAwaitEstablished(crd);
+    assertThat(established.getStatus().getConditions())
+        .noneMatch(x -> x.getType().equals("NonStructuralSchema"));
+    assertThat(kube.explain("cpol.spec.deny").out()).contains("FIELDS");
   }
 }

@@ -7,6 +7,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,25 +21,49 @@ class SandboxSmokeTest {
   @Test
   void onceAppliesTheSamplesAndReportsWhatEachOneDid(@TempDir Path dir) throws Exception {
     Path kubeconfig = dir.resolve("kubeconfig");
-    SandboxOptions options =
-        SandboxOptions.parse(
-            "--once",
-            "--k8s-port=0",
-            "--beebotte-port=0",
-            "--metrics-port=0",
-            "--mqtt-port=0",
-            "--socketio-port=0",
-            "--connections=200",
-            "--seed=42",
-            "--kubeconfig=" + kubeconfig);
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
+    String out = runOnce(kubeconfig);
+
+    assertTheSummary(out, kubeconfig);
+    assertThat(Files.readString(kubeconfig))
+        .contains("server: http://127.0.0.1:")
+        .contains("namespace: sandbox");
+  }
+
+  /**
+   * Runs {@code bin/sandbox --once} in-process on free ports with the given extra flags, and
+   * returns what it printed once it exited 0.
+   */
+  static String runOnce(Path kubeconfig, String... flags) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--once",
+                "--k8s-port=0",
+                "--beebotte-port=0",
+                "--metrics-port=0",
+                "--mqtt-port=0",
+                "--socketio-port=0",
+                "--connections=200",
+                "--seed=42",
+                "--kubeconfig=" + kubeconfig));
+    args.addAll(List.of(flags));
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     int exit =
         Sandbox.run(
-            options, new PrintStream(bytes, true, StandardCharsets.UTF_8), new CountDownLatch(1));
-
+            SandboxOptions.parse(args.toArray(String[]::new)),
+            new PrintStream(bytes, true, StandardCharsets.UTF_8),
+            new CountDownLatch(1));
     String out = bytes.toString(StandardCharsets.UTF_8);
     assertThat(exit).as(out).isZero();
+    return out;
+  }
+
+  /**
+   * What {@code --once} prints whatever serves the Kubernetes API: the policies as kubectl shows
+   * them, what each dropped or would drop and why, and the commands to try.
+   */
+  static void assertTheSummary(String out, Path kubeconfig) {
     assertThat(out)
         .containsPattern(line("NAME +MODE +CONNECTED +DENIED +DROPPED +READY +LAST SYNC +AGE"))
         .containsPattern(line("block-socketio +Enforce +\\d+ +\\d+ +\\d+ +True +\\S+ +\\S+"))
@@ -60,9 +86,6 @@ class SandboxSmokeTest {
     assertThat(out)
         .contains("kubectl --kubeconfig " + kubeconfig + " get cpol -A")
         .contains("X-Auth-Token: iamtkn_sandbox");
-    assertThat(Files.readString(kubeconfig))
-        .contains("server: http://127.0.0.1:")
-        .contains("namespace: sandbox");
   }
 
   private static String section(String out, String from, String to) {

@@ -201,6 +201,62 @@ class ApiServerDispatcherTest {
   }
 
   @Test
+  void aMergePatchIsAnswered200AsOnARealApiServer() throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(kubernetes.url() + POLICIES + "/p"))
+                    .method(
+                        "PATCH",
+                        HttpRequest.BodyPublishers.ofString("{\"spec\":{\"maxDropsPerSync\":8}}"))
+                    .header("Content-Type", "application/merge-patch+json")
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+  }
+
+  /** client-go's watch-list (kubectl wait's since 1.35) waits for the initial-events-end mark. */
+  @Test
+  void aWatchListStreamsTheObjectsThenTheBookmarkThatEndsThem() throws Exception {
+    try (ApiServerFrontend frontend =
+        ApiServerFrontend.start(
+            kubernetes.dispatcher(), java.net.InetAddress.getLoopbackAddress(), 0)) {
+      HttpResponse<java.util.stream.Stream<String>> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:"
+                                  + frontend.port()
+                                  + POLICIES
+                                  + "?watch=true&sendInitialEvents=true&allowWatchBookmarks=true"
+                                  + "&resourceVersionMatch=NotOlderThan&timeoutSeconds=5"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofLines());
+      List<JsonNode> events = new ArrayList<>();
+      try (var lines = response.body()) {
+        var it = lines.iterator();
+        for (int i = 0; i < 2 && it.hasNext(); i++) {
+          events.add(JSON.readTree(it.next()));
+        }
+      }
+
+      assertThat(events).hasSize(2);
+      assertThat(events.get(0).path("type").asText()).isEqualTo("ADDED");
+      assertThat(events.get(0).path("object").path("metadata").path("name").asText())
+          .isEqualTo("p");
+      assertThat(events.get(1).path("type").asText()).isEqualTo("BOOKMARK");
+      JsonNode metadata = events.get(1).path("object").path("metadata");
+      assertThat(metadata.path("annotations").path("k8s.io/initial-events-end").asText())
+          .isEqualTo("true");
+      assertThat(metadata.path("resourceVersion").asText())
+          .isEqualTo(
+              events.get(0).path("object").path("metadata").path("resourceVersion").asText());
+    }
+  }
+
+  @Test
   void agesReadLikeKubectls() {
     assertThat(ServerTables.humanDuration(Duration.ofSeconds(0))).isEqualTo("0s");
     assertThat(ServerTables.humanDuration(Duration.ofSeconds(119))).isEqualTo("119s");

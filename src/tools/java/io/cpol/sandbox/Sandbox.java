@@ -2,6 +2,8 @@ package io.cpol.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cpol.kube.KubeBinaries;
+import io.cpol.kube.RealKubernetes;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.sim.BeebotteSimulator;
 import io.cpol.sim.LiveSimulator;
@@ -15,17 +17,15 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.dsl.HttpMethod;
-import io.fabric8.mockwebserver.http.Headers;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +62,7 @@ public final class Sandbox implements AutoCloseable {
   private LiveSimulator live;
   private EmbeddedKubernetes kubernetes;
   private ApiServerFrontend api;
+  private RealKubernetes real;
   private KubernetesClient client;
   private OperatorSupervisor operator;
   private final PrintStream console;
@@ -85,7 +87,14 @@ public final class Sandbox implements AutoCloseable {
       sandbox.prepareOperator();
       sandbox.step("starting the Beebotte simulator");
       sandbox.startSimulator();
-      sandbox.step("starting the Kubernetes API (schema and CEL validation on)");
+      sandbox.step(
+          options.kube() == SandboxOptions.Kube.REAL
+              ? "starting etcd and kube-apiserver "
+                  + KubeBinaries.pinnedVersion()
+                  + " (built by "
+                  + KubeBinaries.BUILD_COMMAND
+                  + "; 10-20 s)"
+              : "starting the Kubernetes API (schema and CEL validation on)");
       sandbox.startKubernetes();
       sandbox.step("starting the operator (a few seconds)");
       sandbox.operator.start(sandbox.simulator.baseUrl(), Duration.ofSeconds(90));
@@ -118,16 +127,25 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private void startKubernetes() throws IOException {
-    kubernetes = EmbeddedKubernetes.startValidating(0);
-    started.add(kubernetes);
-    api =
-        ApiServerFrontend.start(
-            kubernetes.dispatcher(), InetAddress.getLoopbackAddress(), options.k8sPort());
-    started.add(api);
-    String kubeconfig = kubeconfig(kubernetesUrl(), options.namespace());
     Path file = options.kubeconfig().toAbsolutePath();
     Files.createDirectories(file.getParent());
-    Files.writeString(file, kubeconfig);
+    if (options.kube() == SandboxOptions.Kube.REAL) {
+      KubeBinaries binaries =
+          KubeBinaries.find()
+              .orElseThrow(() -> new IllegalStateException(KubeBinaries.missingMessage()));
+      real = RealKubernetes.start(binaries, options.k8sPort());
+      started.add(real);
+      real.writeAdminKubeconfig(file, options.namespace());
+      real.createCrdAndAwaitEstablished(EmbeddedKubernetes.CRD);
+    } else {
+      kubernetes = EmbeddedKubernetes.startValidating(0);
+      started.add(kubernetes);
+      api =
+          ApiServerFrontend.start(
+              kubernetes.dispatcher(), InetAddress.getLoopbackAddress(), options.k8sPort());
+      started.add(api);
+      Files.writeString(file, kubeconfig(kubernetesUrl(), options.namespace()));
+    }
     // The operator, like kubectl, reaches the API through the kubeconfig.
     client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(file.toFile())).build();
     started.add(client);
@@ -282,29 +300,43 @@ public final class Sandbox implements AutoCloseable {
         applied);
   }
 
-  /** {@code kubectl get cpol}'s Table, from the same code path kubectl's request takes. */
+  /** {@code kubectl get cpol}'s Table, as the API server answers kubectl. */
   private JsonNode policyTable() {
-    MockResponse response =
-        kubernetes
-            .dispatcher()
-            .dispatch(
-                new RecordedRequest(
-                    "HTTP/1.1",
-                    HttpMethod.GET,
-                    "/apis/beebotte.io/v1alpha1/namespaces/"
-                        + options.namespace()
-                        + "/connectionpolicies",
-                    Headers.builder()
-                        .add("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
-                        .build(),
-                    null));
-    return Serialization.unmarshal(
-        new String(response.getBody().getBytes(), StandardCharsets.UTF_8), JsonNode.class);
+    HttpClient http = client.getHttpClient();
+    HttpRequest request =
+        http.newHttpRequestBuilder()
+            .uri(
+                kubernetesUrl()
+                    + "/apis/beebotte.io/v1alpha1/namespaces/"
+                    + options.namespace()
+                    + "/connectionpolicies")
+            .header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+            .build();
+    try {
+      HttpResponse<String> response =
+          http.sendAsync(request, String.class).get(30, TimeUnit.SECONDS);
+      if (response.code() != 200) {
+        throw new IllegalStateException(
+            "kubectl get cpol's table: HTTP " + response.code() + " " + response.body());
+      }
+      return Serialization.unmarshal(response.body(), JsonNode.class);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("kubectl get cpol's table: " + e.getMessage(), e);
+    }
   }
 
   SandboxReport.SandboxEndpoints endpoints() {
     return new SandboxReport.SandboxEndpoints(
         kubernetesUrl(),
+        real == null
+            ? null
+            : "kube-apiserver and etcd "
+                + real.binaries().version()
+                + " (bin/kube-binaries); their kubectl: "
+                + real.binaries().kubectl(),
         displayPath(options.kubeconfig()),
         options.namespace(),
         simulator.baseUrl(),
@@ -318,14 +350,14 @@ public final class Sandbox implements AutoCloseable {
   }
 
   public String kubernetesUrl() {
-    return "http://127.0.0.1:" + api.port();
+    return real != null ? real.url() : "http://127.0.0.1:" + api.port();
   }
 
   public Path kubeconfig() {
     return options.kubeconfig().toAbsolutePath();
   }
 
-  /** The embedded API server behind {@link #apiServer()}. */
+  /** The embedded API server behind {@link #apiServer()}; null with {@code --kube=real}. */
   public EmbeddedKubernetes kubernetes() {
     return kubernetes;
   }
@@ -488,6 +520,10 @@ public final class Sandbox implements AutoCloseable {
 
   public static void main(String[] args) throws Exception {
     SandboxOptions options = SandboxOptions.parseOrExit(args);
+    if (options.kube() == SandboxOptions.Kube.REAL && KubeBinaries.find().isEmpty()) {
+      System.err.println("sandbox: --kube=real: " + KubeBinaries.missingMessage());
+      System.exit(2);
+    }
     Files.createDirectories(options.kubeconfig().toAbsolutePath().getParent());
     SandboxLogging.configure(options)
         .ifPresent(

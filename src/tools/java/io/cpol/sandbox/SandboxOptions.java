@@ -28,6 +28,16 @@ final class SandboxOptions {
   private boolean once;
 
   @Option(
+      names = "--kube",
+      paramLabel = "embedded|real",
+      converter = KubeConverter.class,
+      description =
+          "The Kubernetes API: embedded (default; Fabric8's mock server with the CRD's schema and"
+              + " CEL rules, nothing to install) or real (etcd and kube-apiserver built by"
+              + " bin/kube-binaries, on loopback).")
+  private Kube kube = Kube.EMBEDDED;
+
+  @Option(
       names = "--connections",
       paramLabel = "N",
       converter = Count.class,
@@ -50,7 +60,7 @@ final class SandboxOptions {
       names = "--k8s-port",
       paramLabel = "PORT",
       converter = CommandLines.Port.class,
-      description = "Embedded Kubernetes API (default: 16443); 0 = any free port.")
+      description = "The Kubernetes API (default: 16443); 0 = any free port.")
   private int k8sPort = 16443;
 
   @Option(
@@ -113,6 +123,10 @@ final class SandboxOptions {
     return once;
   }
 
+  Kube kube() {
+    return kube;
+  }
+
   int k8sPort() {
     return k8sPort;
   }
@@ -162,6 +176,25 @@ final class SandboxOptions {
 
   boolean verbose() {
     return verbose;
+  }
+
+  /** Which Kubernetes API the sandbox runs on. */
+  enum Kube {
+    EMBEDDED,
+    REAL
+  }
+
+  /** {@code embedded} or {@code real}, in any case. */
+  static final class KubeConverter implements picocli.CommandLine.ITypeConverter<Kube> {
+    @Override
+    public Kube convert(String value) {
+      for (Kube k : Kube.values()) {
+        if (k.name().equalsIgnoreCase(value.trim())) {
+          return k;
+        }
+      }
+      throw new picocli.CommandLine.TypeConversionException("embedded or real, not " + value);
+    }
   }
 
   /** Generated connections: 0 to 1,000,000. */

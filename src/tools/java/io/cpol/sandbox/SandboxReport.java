@@ -42,9 +42,15 @@ record SandboxReport(
   private static final int SAMPLE_ROWS = 10;
   private static final int NAMES_PER_ROW = 4;
 
-  /** Where everything listens, and the credentials the simulator accepts. */
+  /**
+   * Where everything listens, and the credentials the simulator accepts.
+   *
+   * @param kubernetesServer what serves the Kubernetes API when it is a real one; null for the
+   *     embedded server
+   */
   record SandboxEndpoints(
       String kubernetesUrl,
+      String kubernetesServer,
       String kubeconfig,
       String namespace,
       String beebotteUrl,
@@ -76,6 +82,9 @@ record SandboxReport(
         .append(", namespace ")
         .append(e.namespace())
         .append('\n');
+    if (e.kubernetesServer() != null) {
+      out.append("                   ").append(e.kubernetesServer()).append('\n');
+    }
     out.append("  Beebotte API     ")
         .append(e.beebotteUrl())
         .append("   account ")
