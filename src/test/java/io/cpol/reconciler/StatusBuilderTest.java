@@ -2,6 +2,7 @@ package io.cpol.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cpol.beebotte.Redactor;
 import io.cpol.policy.ConnectionPolicyStatus;
 import io.cpol.policy.DropRecord;
 import io.cpol.policy.Mode;
@@ -14,7 +15,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class StatusBuilderTest {
-  private final StatusBuilder builder = new StatusBuilder(Duration.ofSeconds(10));
+  private final StatusBuilder builder = new StatusBuilder(Duration.ofSeconds(10), new Redactor());
   private static final String ENDPOINT = "https://api.beebotte.com";
   private final Instant t0 = Instant.parse("2026-11-26T10:00:00Z");
 
