@@ -110,7 +110,9 @@ final class StatusBuilder {
 
   /** During a long pass: only the counts move. */
   ConnectionPolicyStatus progress(ConnectionPolicyStatus old, PolicyLedger.Snapshot ledger) {
-    return withCounts(copyOf(old), ledger);
+    ConnectionPolicyStatus next = withCounts(copyOf(old), ledger);
+    next.setConditions(scrubbed(new ConditionSet(next.getConditions())));
+    return next;
   }
 
   ConnectionPolicyStatus suspended(
