@@ -71,13 +71,13 @@ public final class CredentialsLoader {
     }
     for (String key : List.of(API_KEY, SECRET_KEY, TOKEN)) {
       String raw = read(secret, key);
-      if (raw != null) {
-        String used = stripped(raw);
+      String used = stripped(raw);
+      // A blank value is no credential (load reads it as absent): scrubbing it would only take
+      // every space out of every line.
+      if (used != null) {
         values.add(raw);
-        String withoutMark = stripped(raw.replace("\uFEFF", ""));
-        if (used != null) {
-          values.add(used);
-        }
+        values.add(used);
+        String withoutMark = stripped(used.replace("\uFEFF", ""));
         if (withoutMark != null) {
           values.add(withoutMark);
         }
