@@ -122,8 +122,9 @@ class EchoedCredentialsEndToEndTest {
         .hasSizeLessThanOrEqualTo(8)
         .allMatch(c -> c.authKind() == RecordedCall.AuthKind.KEYS);
     assertThat(logGrowth).as("log bytes in 10 s").isLessThan(16 * 1024);
-    // Idle is a few percent of one core; the retry loop this replaces burnt both cores.
-    assertThat(cpu).as("process CPU in 10 s").isLessThan(Duration.ofSeconds(5).toNanos());
+    // Idle measured 0.2-0.5 s here; the retry loop this replaces took 5 s of it (and 6,000 syncs
+    // and 7 MB of log), on a machine shared with other builds.
+    assertThat(cpu).as("process CPU in 10 s").isLessThan(Duration.ofMillis(2_500).toNanos());
     assertThat(h.liveSids()).as("the refused policy dropped nothing").containsExactly("uid-1");
 
     // The good policy keeps enforcing: a session it denies goes at its next sync.
