@@ -5,7 +5,8 @@
 --   Progressing  no status yet, the current generation not observed yet, Ready=Unknown,
 --                Ready=False/BeebotteUnavailable (retried every interval),
 --                Enforced=False/DropBudgetExceeded (the rest are dropped at the next syncs)
---   Degraded     Ready=False for AuthenticationFailed, CredentialsNotFound, InvalidSpec
+--   Degraded     Ready=False for AuthenticationFailed, CredentialsNotFound,
+--                InvalidCredentials, InvalidSpec
 --                (or any other reason), Enforced=False/DropFailed
 --   Healthy      Ready=True on the current generation, including Enforced=False for
 --                DryRun or Suspended, which is what the user asked for

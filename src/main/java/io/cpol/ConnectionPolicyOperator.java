@@ -2,6 +2,7 @@ package io.cpol;
 
 import io.cpol.beebotte.BeebotteClientConfig;
 import io.cpol.beebotte.OkHttpBeebotteClient;
+import io.cpol.beebotte.Redactor;
 import io.cpol.beebotte.RetryPolicy;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.TolerantReader;
@@ -60,6 +61,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
   private final OperationsServer operations;
   private final OperatorConfig config;
   private final KubernetesClient kubernetes;
+  private final RedactingLogFilter logFilter;
   private final AtomicBoolean leader = new AtomicBoolean();
   private final AtomicBoolean stopped = new AtomicBoolean();
 
@@ -71,6 +73,9 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
       throws IOException {
     this.config = config;
     this.kubernetes = kubernetes;
+    // Learns the value of every Secret read; status, events and every log line pass it.
+    Redactor redactor = new Redactor();
+    this.logFilter = new RedactingLogFilter(redactor);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
@@ -108,6 +113,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
             kubernetes,
             factory,
             metrics,
+            redactor,
             Clock.systemUTC(),
             config.defaultEndpoint(),
             config.statusHeartbeat(),
@@ -173,6 +179,8 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
     kubernetes
         .getKubernetesSerialization()
         .convertValue(Map.of("spec", Map.of(), "status", Map.of()), ConnectionPolicy.class);
+    // Before the first reconcile, which is when the first Secret is read.
+    logFilter.attach();
     operator.start();
     log.info(
         "operator started: namespaces={}, label selector {}, http {}, leader election {}",
@@ -239,6 +247,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
       }
       reconciler.close();
       operations.close();
+      logFilter.detach();
     }
   }
 

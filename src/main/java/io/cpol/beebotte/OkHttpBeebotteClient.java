@@ -57,6 +57,10 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
   }
 
   private final Credentials credentials;
+
+  /** Why the credentials cannot be sent (see {@link Credentials#flaw}), or null. */
+  private final String credentialsFlaw;
+
   private final Redactor redactor;
   private final RetryPolicy retry;
   private final String userAgent;
@@ -90,6 +94,7 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
   OkHttpBeebotteClient(
       BeebotteClientConfig config, Clock clock, Sleeper sleeper, DoubleSupplier jitter) {
     this.credentials = config.credentials();
+    this.credentialsFlaw = flawOf(credentials);
     this.redactor = Redactor.of(credentials);
     this.retry = config.retry();
     this.userAgent = config.userAgent();
@@ -184,6 +189,16 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
       Endpoint endpoint, String method, String apiTarget, SuccessHandler<T> handler) {
     HttpUrl url = urlFor(apiTarget);
     String wireTarget = wireTarget(url);
+    if (credentialsFlaw != null) {
+      // OkHttp would refuse the header with the value in its message; say why without it.
+      throw new BeebotteException(
+          Kind.AUTHENTICATION,
+          0,
+          0,
+          method + " " + wireTarget + ": the credentials cannot be sent: " + credentialsFlaw,
+          null,
+          null);
+    }
     Instant start = clock.instant();
     for (int attempt = 1; ; attempt++) {
       BeebotteException failure;
@@ -341,6 +356,18 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
           .append(')');
     }
     return new BeebotteException(kind, status, body.code(), message.toString(), retryAfter, null);
+  }
+
+  private static String flawOf(Credentials credentials) {
+    if (credentials instanceof Credentials.Keys keys) {
+      String apiKey = Credentials.flaw(keys.apiKey());
+      String secretKey = Credentials.flaw(keys.secretKey());
+      return apiKey != null
+          ? "the apiKey " + apiKey
+          : secretKey == null ? null : "the secretKey " + secretKey;
+    }
+    String token = Credentials.flaw(((Credentials.Token) credentials).token());
+    return token == null ? null : "the token " + token;
   }
 
   /** Maps an HTTP status and Beebotte error code to what the caller can do about it. */

@@ -3,26 +3,39 @@ package io.cpol.beebotte;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Makes what a server (or a proxy) says fit to be stored: in a condition, an event, a log line or a
- * metric label. Takes out every credential the request carried (the whole {@code apiKey:signature}
- * Authorization value, the bare signature, the API key, the secret key, the token), also
- * percent-encoded, so an echo cannot be replayed within the Date window; and replaces HTTP dates,
- * so that the same failure gives the same message on every retry even though each request is signed
- * at another second.
+ * The one scrubber: makes text fit to be stored in a condition, an event, a log line or a metric
+ * label by taking out every credential value it knows, whatever characters the value holds, also
+ * percent-encoded. A client's own instance ({@link #of}) knows its account's credentials and, per
+ * request ({@link #forRequest}), the whole {@code apiKey:signature} Authorization value and the
+ * bare signature, so an echo cannot be replayed within the Date window; it also replaces HTTP dates
+ * ({@link #redact}), so that the same failure gives the same message on every retry although each
+ * request is signed at another second. The operator's instance ({@link #Redactor()}) learns the
+ * values of every Secret it reads ({@link #remember}) and guards status, events and logs.
+ * Thread-safe.
  */
-final class Redactor {
+public final class Redactor {
   /** What a credential becomes. */
   static final String CREDENTIAL = "***";
 
   /** What an HTTP date (IMF-fixdate, as in Date headers) becomes. */
   static final String DATE = "<date>";
+
+  /**
+   * How many values the operator's instance keeps, the least recently remembered going first: far
+   * more than the Secrets one operator reads (three values each), and a bound on the work of each
+   * scrub, which looks for every value.
+   */
+  static final int CAPACITY = 1024;
 
   private static final Pattern HTTP_DATE =
       Pattern.compile(
@@ -30,30 +43,55 @@ final class Redactor {
               + " (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4}"
               + " [0-9]{2}:[0-9]{2}:[0-9]{2} GMT");
 
-  private final Set<String> values;
+  /** The values as given, oldest first; guarded by {@code this}. */
+  private final LinkedHashSet<String> values;
 
   /** The values and their encodings, longest first, so that one containing another goes whole. */
-  private final List<String> secrets;
+  private volatile List<String> secrets;
 
-  private Redactor(Set<String> values) {
-    this.values = values;
-    Set<String> all = new LinkedHashSet<>();
-    for (String value : values) {
-      if (value != null && !value.isEmpty()) {
-        all.add(value);
-        all.add(URLEncoder.encode(value, StandardCharsets.UTF_8));
-        all.add(RequestTarget.encode(value));
-      }
-    }
-    this.secrets = all.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
+  /** An instance that knows no value yet; {@link #remember} teaches it. */
+  public Redactor() {
+    this(Set.of());
+  }
+
+  private Redactor(Collection<String> values) {
+    this.values = new LinkedHashSet<>();
+    values.stream().filter(v -> v != null && !v.isEmpty()).forEach(this.values::add);
+    this.secrets = variants(this.values);
   }
 
   /** Takes out the account's own credentials. */
   static Redactor of(Credentials credentials) {
     if (credentials instanceof Credentials.Keys keys) {
-      return new Redactor(Set.of(keys.apiKey(), keys.secretKey()));
+      return new Redactor(List.of(keys.apiKey(), keys.secretKey()));
     }
-    return new Redactor(Set.of(((Credentials.Token) credentials).token()));
+    return new Redactor(List.of(((Credentials.Token) credentials).token()));
+  }
+
+  /**
+   * Also takes out these values from now on: every value of a Secret the operator read, used or
+   * refused. The values stay (up to {@link #CAPACITY}) after the Secret changes, so that a pass
+   * still running with the old credentials cannot write them either.
+   */
+  public void remember(Collection<String> more) {
+    synchronized (this) {
+      boolean changed = false;
+      for (String value : more) {
+        if (value != null && !value.isEmpty()) {
+          // Moved to the newest end: a value still in use is the last to be forgotten.
+          changed |= !values.remove(value);
+          values.add(value);
+        }
+      }
+      for (Iterator<String> oldest = values.iterator(); values.size() > CAPACITY; ) {
+        oldest.next();
+        oldest.remove();
+        changed = true;
+      }
+      if (changed) {
+        secrets = variants(values);
+      }
+    }
   }
 
   /**
@@ -65,7 +103,10 @@ final class Redactor {
     if (authorization == null) {
       return this;
     }
-    Set<String> more = new LinkedHashSet<>(values);
+    List<String> more;
+    synchronized (this) {
+      more = new ArrayList<>(values);
+    }
     more.add(authorization);
     int colon = authorization.indexOf(':');
     if (colon >= 0) {
@@ -74,16 +115,41 @@ final class Redactor {
     return new Redactor(more);
   }
 
-  /** The text without credentials, and with its HTTP dates replaced; null stays null. */
-  String redact(String text) {
-    if (text == null) {
-      return null;
+  /** Whether there is nothing to take out: every text stays as it is. */
+  public boolean knowsNothing() {
+    return secrets.isEmpty();
+  }
+
+  /**
+   * The text without any value this instance knows, nor any of their encodings; null stays null.
+   * The result never contains a value, even one that shares characters with {@value #CREDENTIAL}.
+   */
+  public String scrub(String text) {
+    List<String> known = secrets;
+    if (text == null || known.isEmpty()) {
+      return text;
     }
     String out = text;
-    for (String secret : secrets) {
+    for (String secret : known) {
       out = out.replace(secret, CREDENTIAL);
     }
-    return HTTP_DATE.matcher(out).replaceAll(DATE);
+    // Only a value that shares characters with the mark can be found again (across a mark); such
+    // values go without one. Each pass shortens the text, so this ends.
+    for (boolean again = true; again; ) {
+      again = false;
+      for (String secret : known) {
+        if (out.contains(secret)) {
+          out = out.replace(secret, "");
+          again = true;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** {@link #scrub} after replacing HTTP dates, so that retries read alike; null stays null. */
+  String redact(String text) {
+    return text == null ? null : scrub(HTTP_DATE.matcher(text).replaceAll(DATE));
   }
 
   /**
@@ -100,5 +166,15 @@ final class Redactor {
     IOException copy = new IOException(e.getClass().getSimpleName() + ": " + redacted);
     copy.setStackTrace(e.getStackTrace());
     return copy;
+  }
+
+  private static List<String> variants(Collection<String> values) {
+    Set<String> all = new LinkedHashSet<>();
+    for (String value : values) {
+      all.add(value);
+      all.add(URLEncoder.encode(value, StandardCharsets.UTF_8));
+      all.add(RequestTarget.encode(value));
+    }
+    return all.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
   }
 }

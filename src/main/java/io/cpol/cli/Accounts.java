@@ -91,7 +91,12 @@ final class Accounts {
       try {
         credentials = credentials(entry);
       } catch (CredentialsLoader.CredentialsProblem e) {
-        notEnforced.put(entry, e.getMessage() + " (Ready=False CredentialsNotFound)");
+        notEnforced.put(
+            entry,
+            e.getMessage()
+                + (e.invalid()
+                    ? " (Ready=False InvalidCredentials)"
+                    : " (Ready=False CredentialsNotFound)"));
         continue;
       }
       String endpoint =

@@ -2,6 +2,7 @@ package io.cpol.reconciler;
 
 import io.cpol.beebotte.BeebotteException;
 import io.cpol.beebotte.Credentials;
+import io.cpol.beebotte.Redactor;
 import io.cpol.enforce.CompiledPolicy;
 import io.cpol.enforce.InvalidSpecException;
 import io.cpol.policy.ConnectionPolicy;
@@ -56,6 +57,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
   private final StatusBuilder statusBuilder;
   private final PolicyEvents events;
   private final OperatorMetrics metrics;
+  private final Redactor redactor;
   private final Clock clock;
   private final String defaultEndpoint;
   private final Map<String, Compiled> compiled = new ConcurrentHashMap<>();
@@ -69,18 +71,20 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
    * @param instance this replica's name, for events
    * @param dropConcurrency drop calls in flight at once per Beebotte account
    * @param watchCallsPerSecond the reconnect watch's calls per second per account; 0: off
+   * @param redactor learns every value of the Secrets read, and takes them out of status and events
    */
   public static ConnectionPolicyReconciler create(
       KubernetesClient kubernetes,
       BeebotteClientFactory clients,
       OperatorMetrics metrics,
+      Redactor redactor,
       Clock clock,
       String defaultEndpoint,
       Duration statusHeartbeat,
       String instance,
       int dropConcurrency,
       double watchCallsPerSecond) {
-    PolicyEvents events = new PolicyEvents(kubernetes, clock, instance);
+    PolicyEvents events = new PolicyEvents(kubernetes, clock, instance, redactor);
     return new ConnectionPolicyReconciler(
         kubernetes,
         new AccountEngines(
@@ -89,9 +93,10 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
             metrics,
             events,
             EngineSettings.defaults(dropConcurrency, watchCallsPerSecond)),
-        new StatusBuilder(statusHeartbeat),
+        new StatusBuilder(statusHeartbeat, redactor),
         events,
         metrics,
+        redactor,
         clock,
         defaultEndpoint);
   }
@@ -102,6 +107,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       StatusBuilder statusBuilder,
       PolicyEvents events,
       OperatorMetrics metrics,
+      Redactor redactor,
       Clock clock,
       String defaultEndpoint) {
     this.kubernetes = kubernetes;
@@ -109,6 +115,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     this.statusBuilder = statusBuilder;
     this.events = events;
     this.metrics = metrics;
+    this.redactor = redactor;
     this.clock = clock;
     this.defaultEndpoint = defaultEndpoint;
   }
@@ -194,17 +201,16 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       return record(policy, statusBuilder.suspended(old, generation, ledger.snapshot(), now));
     }
 
-    // 2. Credentials, from the Secret in the policy's own namespace.
+    // 2. Credentials, from the Secret in the policy's own namespace. Its values are known to the
+    // scrubber before anything can use them, also when they are refused.
+    Secret secret = context.getSecondaryResource(Secret.class).orElse(null);
+    redactor.remember(CredentialsLoader.values(secret));
     Credentials credentials;
     try {
-      credentials =
-          CredentialsLoader.load(
-              ref.namespace(),
-              secretName(policy).orElse(""),
-              context.getSecondaryResource(Secret.class).orElse(null));
+      credentials = CredentialsLoader.load(ref.namespace(), secretName(policy).orElse(""), secret);
     } catch (CredentialsProblem e) {
-      return refuse(
-          policy, ref, generation, Reason.CredentialsNotFound, e.getMessage(), ledger, now);
+      Reason reason = e.invalid() ? Reason.InvalidCredentials : Reason.CredentialsNotFound;
+      return refuse(policy, ref, generation, reason, e.getMessage(), ledger, now);
     }
 
     // 3. Register with the account's engine: a new or changed generation is synced right away.
@@ -304,9 +310,13 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
         .rescheduleAfter(delay);
   }
 
-  /** An unexpected exception in a line a user can read: its kind and first message line. */
-  private static String unexpected(Throwable e) {
-    String text = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+  /**
+   * An unexpected exception in a line a user can read: its kind and first message line, scrubbed
+   * before it is cut (a value cut in half would no longer be found).
+   */
+  private String unexpected(Throwable e) {
+    String text =
+        e.getMessage() == null ? "" : redactor.scrub(e.getMessage()).lines().findFirst().orElse("");
     if (text.length() > 300) {
       text = text.substring(0, 300) + "...";
     }

@@ -1,5 +1,6 @@
 package io.cpol.reconciler;
 
+import io.cpol.beebotte.Redactor;
 import io.cpol.policy.ConnectionPolicy;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -11,7 +12,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Kubernetes Events on a policy, for {@code kubectl describe}. Recording is best effort: a failed
- * event never fails a sync.
+ * event never fails a sync. Every message passes the operator's {@link Redactor} first.
  */
 class PolicyEvents {
   private static final Logger log = LoggerFactory.getLogger(PolicyEvents.class);
@@ -20,11 +21,13 @@ class PolicyEvents {
   private final KubernetesClient client;
   private final Clock clock;
   private final String instance;
+  private final Redactor redactor;
 
-  PolicyEvents(KubernetesClient client, Clock clock, String instance) {
+  PolicyEvents(KubernetesClient client, Clock clock, String instance, Redactor redactor) {
     this.client = client;
     this.clock = clock;
     this.instance = instance;
+    this.redactor = redactor;
   }
 
   void normal(ConnectionPolicy policy, String reason, String message) {
@@ -36,36 +39,8 @@ class PolicyEvents {
   }
 
   private void record(ConnectionPolicy policy, String type, String reason, String message) {
-    String now = StatusTime.format(clock.instant());
-    String namespace = policy.getMetadata().getNamespace();
-    Event event =
-        new EventBuilder()
-            .withNewMetadata()
-            // A generateName must itself be a DNS subdomain prefix: "name." is refused.
-            .withGenerateName(policy.getMetadata().getName() + "-")
-            .withNamespace(namespace)
-            .endMetadata()
-            .withInvolvedObject(
-                new ObjectReferenceBuilder()
-                    .withApiVersion(policy.getApiVersion())
-                    .withKind(policy.getKind())
-                    .withName(policy.getMetadata().getName())
-                    .withNamespace(namespace)
-                    .withUid(policy.getMetadata().getUid())
-                    .withResourceVersion(policy.getMetadata().getResourceVersion())
-                    .build())
-            .withType(type)
-            .withReason(reason)
-            .withMessage(message.length() > 1024 ? message.substring(0, 1021) + "..." : message)
-            .withFirstTimestamp(now)
-            .withLastTimestamp(now)
-            .withCount(1)
-            .withNewSource()
-            .withComponent(COMPONENT)
-            .endSource()
-            .withReportingComponent(COMPONENT)
-            .withReportingInstance(instance)
-            .build();
+    Event event = event(policy, type, reason, message);
+    String namespace = event.getMetadata().getNamespace();
     try {
       client.v1().events().inNamespace(namespace).resource(event).create();
     } catch (RuntimeException e) {
@@ -78,5 +53,43 @@ class PolicyEvents {
           policy.getMetadata().getName(),
           e.getMessage());
     }
+  }
+
+  /**
+   * The event as it is written. The message is scrubbed before it is cut (a cut value would no
+   * longer be found) and after (the cut's "..." could complete one).
+   */
+  Event event(ConnectionPolicy policy, String type, String reason, String message) {
+    String now = StatusTime.format(clock.instant());
+    String namespace = policy.getMetadata().getNamespace();
+    String text = redactor.scrub(message);
+    text = redactor.scrub(text.length() > 1024 ? text.substring(0, 1021) + "..." : text);
+    return new EventBuilder()
+        .withNewMetadata()
+        // A generateName must itself be a DNS subdomain prefix: "name." is refused.
+        .withGenerateName(policy.getMetadata().getName() + "-")
+        .withNamespace(namespace)
+        .endMetadata()
+        .withInvolvedObject(
+            new ObjectReferenceBuilder()
+                .withApiVersion(policy.getApiVersion())
+                .withKind(policy.getKind())
+                .withName(policy.getMetadata().getName())
+                .withNamespace(namespace)
+                .withUid(policy.getMetadata().getUid())
+                .withResourceVersion(policy.getMetadata().getResourceVersion())
+                .build())
+        .withType(type)
+        .withReason(reason)
+        .withMessage(text)
+        .withFirstTimestamp(now)
+        .withLastTimestamp(now)
+        .withCount(1)
+        .withNewSource()
+        .withComponent(COMPONENT)
+        .endSource()
+        .withReportingComponent(COMPONENT)
+        .withReportingInstance(instance)
+        .build();
   }
 }

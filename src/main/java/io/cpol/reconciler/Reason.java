@@ -7,6 +7,7 @@ enum Reason {
   Suspended,
   // Ready=False
   CredentialsNotFound,
+  InvalidCredentials,
   AuthenticationFailed,
   BeebotteUnavailable,
   InvalidSpec,

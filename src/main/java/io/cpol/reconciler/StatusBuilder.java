@@ -1,26 +1,36 @@
 package io.cpol.reconciler;
 
+import io.cpol.beebotte.Redactor;
 import io.cpol.policy.ConnectionPolicyStatus;
 import io.cpol.policy.Mode;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * Builds a policy's next status from its old status, what the last pass found ({@link PassOutcome})
  * and the counts the operator owns ({@link PolicyLedger}) — the one place status is decided. Counts
- * never come from the old status: a stale cached copy cannot roll them back.
+ * never come from the old status: a stale cached copy cannot roll them back. Every condition
+ * message it returns has passed the operator's {@link Redactor}, so no credential it knows is ever
+ * stored.
  */
 final class StatusBuilder {
   private final Duration heartbeat;
+  private final Redactor redactor;
 
   /**
    * @param heartbeat how far {@code lastSyncTime} may lag the last successful sync: a sync that
    *     changed nothing else writes status only when its listing is at least this much newer than
    *     the recorded time, which keeps policies with short intervals from writing at every sync
+   * @param redactor takes credentials out of condition messages
    */
-  StatusBuilder(Duration heartbeat) {
+  StatusBuilder(Duration heartbeat, Redactor redactor) {
     this.heartbeat = heartbeat;
+    this.redactor = redactor;
   }
 
   /**
@@ -94,13 +104,15 @@ final class StatusBuilder {
           generation,
           now);
     }
-    next.setConditions(conditions.toList());
+    next.setConditions(scrubbed(conditions));
     return withHeartbeat(old, next, outcome.listedAt());
   }
 
   /** During a long pass: only the counts move. */
   ConnectionPolicyStatus progress(ConnectionPolicyStatus old, PolicyLedger.Snapshot ledger) {
-    return withCounts(copyOf(old), ledger);
+    ConnectionPolicyStatus next = withCounts(copyOf(old), ledger);
+    next.setConditions(scrubbed(new ConditionSet(next.getConditions())));
+    return next;
   }
 
   ConnectionPolicyStatus suspended(
@@ -110,10 +122,10 @@ final class StatusBuilder {
     next.setMode(Mode.Suspended);
     String message = "suspended: nothing is listed or dropped";
     next.setConditions(
-        new ConditionSet(next.getConditions())
-            .set(ConditionSet.READY, "True", Reason.Suspended, message, generation, now)
-            .set(ConditionSet.ENFORCED, "False", Reason.Suspended, message, generation, now)
-            .toList());
+        scrubbed(
+            new ConditionSet(next.getConditions())
+                .set(ConditionSet.READY, "True", Reason.Suspended, message, generation, now)
+                .set(ConditionSet.ENFORCED, "False", Reason.Suspended, message, generation, now)));
     return next;
   }
 
@@ -134,17 +146,33 @@ final class StatusBuilder {
     next.setObservedGeneration(generation);
     next.setMode(mode);
     next.setConditions(
-        new ConditionSet(next.getConditions())
-            .set(ConditionSet.READY, "False", reason, message, generation, now)
-            .set(
-                ConditionSet.ENFORCED,
-                "Unknown",
-                reason,
-                "not evaluated: the last sync failed",
-                generation,
-                now)
-            .toList());
+        scrubbed(
+            new ConditionSet(next.getConditions())
+                .set(ConditionSet.READY, "False", reason, message, generation, now)
+                .set(
+                    ConditionSet.ENFORCED,
+                    "Unknown",
+                    reason,
+                    "not evaluated: the last sync failed",
+                    generation,
+                    now)));
     return next;
+  }
+
+  /**
+   * The conditions with every message scrubbed: the one place a message reaches status, whether it
+   * was built here, came from a failure or was carried over from the old status.
+   */
+  private List<Condition> scrubbed(ConditionSet conditions) {
+    List<Condition> out = new ArrayList<>();
+    for (Condition c : conditions.toList()) {
+      String message = redactor.scrub(c.getMessage());
+      out.add(
+          Objects.equals(message, c.getMessage())
+              ? c
+              : new ConditionBuilder(c).withMessage(message).build());
+    }
+    return out;
   }
 
   /**

@@ -147,6 +147,30 @@ class EchoedCredentialsTest {
     }
   }
 
+  @Test
+  void credentialsAHeaderCannotCarryFailWithoutBeingSentOrQuoted() {
+    BeebotteException token =
+        failure(
+            () ->
+                client(sim.baseUrl(), new Credentials.Token("\uFEFF" + TOKEN.token()))
+                    .listConnections(ConnectionFilter.all()));
+    BeebotteException keys =
+        failure(
+            () ->
+                client(sim.baseUrl(), new Credentials.Keys(KEYS.apiKey(), KEYS.secretKey() + "\n"))
+                    .drop(DropTarget.user("uid-1")));
+
+    assertThat(token.kind()).isEqualTo(BeebotteException.Kind.AUTHENTICATION);
+    assertThat(token.getMessage())
+        .endsWith(
+            "the credentials cannot be sent: the token starts with a byte-order mark (the"
+                + " file was saved as UTF-8 with BOM)");
+    assertThat(keys.getMessage())
+        .endsWith("the credentials cannot be sent: the secretKey holds a line break");
+    assertThat(sim.requests()).isEmpty();
+    assertNothingCarries(List.of(), token, keys);
+  }
+
   /** No message, cause or client log line holds any value, nor the account's keys. */
   private void assertNothingCarries(List<String> values, BeebotteException... failures) {
     List<String> texts = new ArrayList<>();

@@ -2,6 +2,7 @@ package io.cpol.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cpol.beebotte.Redactor;
 import io.cpol.policy.ConnectionPolicyStatus;
 import io.cpol.policy.DropRecord;
 import io.cpol.policy.Mode;
@@ -14,7 +15,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class StatusBuilderTest {
-  private final StatusBuilder builder = new StatusBuilder(Duration.ofSeconds(10));
+  private final StatusBuilder builder = new StatusBuilder(Duration.ofSeconds(10), new Redactor());
   private static final String ENDPOINT = "https://api.beebotte.com";
   private final Instant t0 = Instant.parse("2026-11-26T10:00:00Z");
 
@@ -245,5 +246,31 @@ class StatusBuilderTest {
     assertThat(condition(suspended, "Ready").getReason()).isEqualTo("Suspended");
     assertThat(condition(suspended, "Enforced").getReason()).isEqualTo("Suspended");
     assertThat(new ArrayList<>(suspended.getConditions())).hasSize(2);
+  }
+
+  @Test
+  void noConditionMessageCarriesAValueTheRedactorKnows() {
+    Redactor redactor = new Redactor();
+    redactor.remember(List.of("iamtkn_known_0123"));
+    StatusBuilder scrubbing = new StatusBuilder(Duration.ofSeconds(10), redactor);
+    String leaky = "Unexpected char 0xfeff at 0 in X-Auth-Token value: \uFEFFiamtkn_known_0123";
+
+    ConnectionPolicyStatus failed =
+        scrubbing.failed(
+            null, 1, Mode.Enforce, Reason.ReconcileError, leaky, ledger.snapshot(), t0);
+    PassOutcome dropFailed =
+        new PassOutcome(1, t0, t0, 1, 1, List.of(), List.of(), 0, leaky, false, 0, null, null);
+    ConnectionPolicyStatus synced =
+        scrubbing.synced(failed, 1, ENDPOINT, dropFailed, ledger.snapshot(), t0);
+    // A status written before the value was known is cleaned at the next write.
+    ConnectionPolicyStatus old =
+        builder.failed(null, 1, Mode.Enforce, Reason.ReconcileError, leaky, ledger.snapshot(), t0);
+    ConnectionPolicyStatus progress = scrubbing.progress(old, ledger.snapshot());
+
+    assertThat(condition(failed, "Ready").getMessage())
+        .isEqualTo("Unexpected char 0xfeff at 0 in X-Auth-Token value: \uFEFF***");
+    assertThat(condition(synced, "Enforced").getMessage()).doesNotContain("iamtkn_known_0123");
+    assertThat(condition(progress, "Ready").getMessage()).doesNotContain("iamtkn_known_0123");
+    assertThat(condition(old, "Ready").getMessage()).contains("iamtkn_known_0123");
   }
 }

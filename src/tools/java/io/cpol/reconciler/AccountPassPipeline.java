@@ -2,6 +2,7 @@ package io.cpol.reconciler;
 
 import io.cpol.beebotte.Connection;
 import io.cpol.beebotte.Credentials;
+import io.cpol.beebotte.Redactor;
 import io.cpol.enforce.AccountEvaluation;
 import io.cpol.enforce.AccountPolicies;
 import io.cpol.enforce.CompiledPolicy;
@@ -35,7 +36,7 @@ public final class AccountPassPipeline {
 
   private final List<PolicyRegistration> registrations = new ArrayList<>();
   private final AccountPolicies policies;
-  private final StatusBuilder statusBuilder = new StatusBuilder(HEARTBEAT);
+  private final StatusBuilder statusBuilder = new StatusBuilder(HEARTBEAT, new Redactor());
   private final List<PolicyLedger> ledgers = new ArrayList<>();
   private final ConnectionPolicyStatus[] previous;
 
