@@ -6,8 +6,7 @@ import io.cpol.enforce.AccountEvaluation;
 import io.cpol.enforce.DropPlan;
 import io.cpol.enforce.PlannedDrop;
 import io.cpol.policy.DropRecord;
-import io.cpol.reconciler.AccountEngine.CallResult;
-import io.cpol.reconciler.AccountEngine.CallStatus;
+import io.cpol.reconciler.CallResult.Status;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,9 +122,7 @@ final class PassOutcomes {
   }
 
   /** Whether a call's status means it reached Beebotte. */
-  static boolean made(CallStatus status) {
-    return status == CallStatus.DROPPED
-        || status == CallStatus.REFUSED
-        || status == CallStatus.UNKNOWN;
+  static boolean made(Status status) {
+    return status == Status.DROPPED || status == Status.REFUSED || status == Status.UNKNOWN;
   }
 }
