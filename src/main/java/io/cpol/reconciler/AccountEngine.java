@@ -63,6 +63,7 @@ final class AccountEngine {
   private final Map<String, Entry> entries = new HashMap<>();
   private final AccountThrottle throttle;
   private final AccountWatch watch;
+  private final DropTurns turns = new DropTurns();
 
   // Guarded by lock.
   private AccountPolicies index;
@@ -70,7 +71,6 @@ final class AccountEngine {
   private Listing listing;
   private String owner;
   private boolean running;
-  private boolean dropping;
   private boolean retired;
   private ScheduledFuture<?> timer;
   private Instant timerAt;
@@ -98,11 +98,16 @@ final class AccountEngine {
     }
   }
 
-  /** Whether the watch must wait: the account is paused, or a pass is making its drop calls. */
+  /** Whether the watch must wait: the account is paused (a pass's drops: {@link #turns()}). */
   boolean busy(Instant now) {
     synchronized (lock) {
-      return dropping || throttle.paused(now);
+      return throttle.paused(now);
     }
+  }
+
+  /** The account's drop turns, shared with the watch. */
+  DropTurns turns() {
+    return turns;
   }
 
   /**
@@ -513,45 +518,46 @@ final class AccountEngine {
         return listingFailed(work, e);
       }
     }
-    Set<String> closedByWatch = watch.closedSince(current.listedAt());
-    if (!closedByWatch.isEmpty()) {
-      current =
-          new Listing(
-              current.connections().stream()
-                  .filter(c -> !closedByWatch.contains(c.userid() + "\n" + c.sid()))
-                  .toList(),
-              current.listedAt(),
-              current.skipped());
-    }
-    synchronized (lock) {
-      listing = current;
-    }
-
-    // Evaluate the due policies, plan the drops of the enforcing ones.
-    Instant now = registry.clock().instant();
-    boolean[] skipped = new boolean[work.due().length];
-    List<DropPlanner.Participant> participants = new ArrayList<>();
-    for (int p = 0; p < skipped.length; p++) {
-      skipped[p] = !work.due()[p];
-      PolicyRegistration r = work.order().get(p).registration;
-      if (work.due()[p] && !r.dryRun()) {
-        participants.add(new DropPlanner.Participant(p, r.rules().maxDropsPerSync()));
-      }
-    }
-    AccountEvaluation evaluation = work.index().evaluate(current.connections(), now, skipped);
-    DropPlan plan = DropPlanner.plan(evaluation, participants, now);
-
-    // Drop.
-    synchronized (lock) {
-      dropping = !plan.calls().isEmpty();
-    }
+    // The watch and this pass take turns (DropTurns): from here until the calls end no watch
+    // check runs, so every session the watch closed since the listing is known and taken out, and
+    // a session is dropped and counted once, by the pass or by the watch.
+    turns.passDropping();
+    AccountEvaluation evaluation;
+    DropPlan plan;
     CallResults results;
     try {
+      Set<String> closedByWatch = watch.closedSince(current.listedAt());
+      if (!closedByWatch.isEmpty()) {
+        current =
+            new Listing(
+                current.connections().stream()
+                    .filter(c -> !closedByWatch.contains(c.userid() + "\n" + c.sid()))
+                    .toList(),
+                current.listedAt(),
+                current.skipped());
+      }
+      synchronized (lock) {
+        listing = current;
+      }
+
+      // Evaluate the due policies, plan the drops of the enforcing ones.
+      Instant now = registry.clock().instant();
+      boolean[] skipped = new boolean[work.due().length];
+      List<DropPlanner.Participant> participants = new ArrayList<>();
+      for (int p = 0; p < skipped.length; p++) {
+        skipped[p] = !work.due()[p];
+        PolicyRegistration r = work.order().get(p).registration;
+        if (work.due()[p] && !r.dryRun()) {
+          participants.add(new DropPlanner.Participant(p, r.rules().maxDropsPerSync()));
+        }
+      }
+      evaluation = work.index().evaluate(current.connections(), now, skipped);
+      plan = DropPlanner.plan(evaluation, participants, now);
+
+      // Drop.
       results = execute(work, plan, current.listedAt());
     } finally {
-      synchronized (lock) {
-        dropping = false;
-      }
+      turns.passEnded();
     }
     if (!results.closed.isEmpty()) {
       removeClosed(current, results.closed);

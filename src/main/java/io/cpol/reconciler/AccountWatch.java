@@ -207,12 +207,21 @@ final class AccountWatch {
       return;
     }
     Instant now = registry.clock().instant();
-    if (engine.busy(now)) {
+    if (engine.busy(now) || !engine.turns().tryCheck(key.userid())) {
       synchronized (this) {
         watch.postpone(key, now.plus(BUSY_RETRY));
       }
       return;
     }
+    try {
+      lookAndDrop(key, r, now);
+    } finally {
+      engine.turns().checkEnded(key.userid());
+    }
+  }
+
+  /** One look at the identity and the drops it calls for, on this check's turn (DropTurns). */
+  private void lookAndDrop(Key key, PolicyRegistration r, Instant now) {
     BeebotteClient client = engine.lane(r.lane()).watcher();
     Instant awaySince;
     synchronized (this) {
