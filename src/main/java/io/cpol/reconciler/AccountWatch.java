@@ -18,12 +18,9 @@ import io.cpol.reconciler.PolicyLedger.Identity;
 import io.cpol.reconciler.ReconnectWatch.Key;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +45,7 @@ final class AccountWatch {
   private final AccountEngine engine;
   private final ReconnectWatch watch;
   private final boolean enabled;
-  private final Map<String, Instant> closed = new ConcurrentHashMap<>();
+  private final RecentCloses closed = new RecentCloses();
 
   // Guarded by this.
   private ScheduledFuture<?> timer;
@@ -91,7 +88,7 @@ final class AccountWatch {
       registry.metrics().deniedSessionConnected(Duration.between(awaySince, landed));
     }
     for (Connection c : call.closes()) {
-      closed.put(c.userid() + "\n" + c.sid(), landed);
+      closed.closed(c.userid() + "\n" + c.sid(), landed);
     }
     if (!r.dryRun() && enabled) {
       Key key = new Key(r.ref().uid(), target.userid(), target.protocol());
@@ -125,16 +122,7 @@ final class AccountWatch {
 
   /** Sessions the watch closed since {@code since}: a pass listed before must not count them. */
   Set<String> closedSince(Instant since) {
-    Instant horizon = registry.clock().instant().minus(Duration.ofMinutes(1));
-    closed.values().removeIf(at -> at.isBefore(horizon));
-    Set<String> out = new HashSet<>();
-    closed.forEach(
-        (session, at) -> {
-          if (!at.isBefore(since)) {
-            out.add(session);
-          }
-        });
-    return out;
+    return closed.since(since, registry.clock().instant());
   }
 
   /** Ends the watch of a policy's identities (deleted, suspended, DryRun or changed). */
