@@ -594,6 +594,11 @@ final class AccountEngine {
       }
       PassOutcome outcome = PassOutcomes.of(inputs, p, r, finished);
       Duration wait = r.interval();
+      if (PassOutcomes.lateWideDrops(inputs, p, finished) > 0) {
+        // Wide calls the pass reached too late are not made: their sessions wait for a pass soon
+        // (as after a failure), not for a whole interval.
+        wait = min(wait, registry.settings().failureRetryCap());
+      }
       if (results.postponed[p] > 0) {
         // Beebotte asked to slow down: the rest of this policy's drops wait for the pause to end.
         Instant resume = throttle.pausedUntil();
