@@ -68,6 +68,7 @@ final class AccountEngine implements AccountWatch.Account {
   private final AccountThrottle throttle;
   private final AccountWatch watch;
   private final DropCalls dropCalls;
+  private final DropTurns turns = new DropTurns();
   private final Object lock = new Object();
 
   // Guarded by lock.
@@ -78,7 +79,6 @@ final class AccountEngine implements AccountWatch.Account {
   private Listing listing;
   private String owner;
   private boolean running;
-  private boolean dropping;
   private boolean retired;
   private ScheduledFuture<?> timer;
   private Instant timerAt;
@@ -127,12 +127,17 @@ final class AccountEngine implements AccountWatch.Account {
     }
   }
 
-  /** Whether the watch must wait: the account is paused, or a pass is making its drop calls. */
+  /** Whether the watch must wait: the account is paused (a pass's drops: {@link #turns()}). */
   @Override
   public boolean busy(Instant now) {
     synchronized (lock) {
-      return dropping || throttle.paused(now);
+      return throttle.paused(now);
     }
+  }
+
+  @Override
+  public DropTurns turns() {
+    return turns;
   }
 
   String endpoint() {
@@ -467,42 +472,44 @@ final class AccountEngine implements AccountWatch.Account {
       // Closed while listing: nothing more to do or to tell.
       return null;
     }
-    Set<String> closedByWatch = watch.closedSince(current.listedAt());
-    if (!closedByWatch.isEmpty()) {
-      current =
-          new Listing(
-              current.connections().stream()
-                  .filter(c -> !closedByWatch.contains(c.userid() + "\n" + c.sid()))
-                  .toList(),
-              current.listedAt(),
-              current.skipped());
-    }
-    synchronized (lock) {
-      listing = current;
-    }
-
-    AccountPass pass =
-        AccountPass.run(work.index(), current.connections(), work.due(), runtime.clock().instant());
-
-    synchronized (lock) {
-      dropping = !pass.plan().calls().isEmpty();
-    }
+    // The watch and this pass take turns (DropTurns): from here until the calls end no watch
+    // check runs, so every session the watch closed since the listing is known and taken out, and
+    // a session is dropped and counted once, by the pass or by the watch.
+    turns.passDropping();
+    AccountPass pass;
     DropCalls.Results results;
     try {
+      Set<String> closedByWatch = watch.closedSince(current.listedAt());
+      if (!closedByWatch.isEmpty()) {
+        current =
+            new Listing(
+                current.connections().stream()
+                    .filter(c -> !closedByWatch.contains(c.userid() + "\n" + c.sid()))
+                    .toList(),
+                current.listedAt(),
+                current.skipped());
+      }
+      synchronized (lock) {
+        listing = current;
+      }
+
+      pass =
+          AccountPass.run(
+              work.index(), current.connections(), work.due(), runtime.clock().instant());
+
+      Listing planned = current;
       results =
           dropCalls.run(
               new DropCalls.Batch(
                   pass.plan().calls(),
                   work.registrations(),
                   work.lanes(),
-                  current.listedAt(),
+                  planned.listedAt(),
                   shortestInterval(work),
                   () -> progress(work),
                   this::retired));
     } finally {
-      synchronized (lock) {
-        dropping = false;
-      }
+      turns.passEnded();
     }
     if (!results.closed.isEmpty()) {
       removeClosed(current, results.closed);
@@ -541,6 +548,11 @@ final class AccountEngine implements AccountWatch.Account {
       }
       PassOutcome outcome = PassOutcomes.of(inputs, p, r, finished);
       Duration wait = r.interval();
+      if (PassOutcomes.lateWideDrops(inputs, p, finished) > 0) {
+        // Wide calls the pass reached too late are not made: their sessions wait for a pass soon
+        // (as after a failure), not for a whole interval.
+        wait = min(wait, settings.failureRetryCap());
+      }
       if (results.postponed[p] > 0) {
         // Beebotte asked to slow down: the rest of this policy's drops wait for the pause to end.
         Instant resume = throttle.pausedUntil();

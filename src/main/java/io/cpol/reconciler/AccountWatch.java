@@ -17,12 +17,9 @@ import io.cpol.reconciler.PolicyLedger.Identity;
 import io.cpol.reconciler.ReconnectWatch.Key;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,8 +53,11 @@ final class AccountWatch {
     /** A credential lane of the account, or null. */
     Lane lane(AccountKey key);
 
-    /** Whether the watch must wait: the account is paused, or a pass is making its drop calls. */
+    /** Whether the watch must wait: the account is paused (a pass's drops: {@link #turns()}). */
     boolean busy(Instant now);
+
+    /** The account's drop turns, shared with its passes. */
+    DropTurns turns();
   }
 
   private final Account account;
@@ -66,7 +66,7 @@ final class AccountWatch {
   private final PassReports reports;
   private final ReconnectWatch watch;
   private final boolean enabled;
-  private final Map<String, Instant> closed = new ConcurrentHashMap<>();
+  private final RecentCloses closed = new RecentCloses();
 
   // Guarded by this.
   private ScheduledFuture<?> timer;
@@ -114,7 +114,7 @@ final class AccountWatch {
       reports.metrics().deniedSessionConnected(Duration.between(awaySince, landed));
     }
     for (Connection c : call.closes()) {
-      closed.put(c.userid() + "\n" + c.sid(), landed);
+      closed.closed(c.userid() + "\n" + c.sid(), landed);
     }
     if (!r.dryRun() && enabled) {
       Key key = new Key(r.ref().uid(), target.userid(), target.protocol());
@@ -148,16 +148,7 @@ final class AccountWatch {
 
   /** Sessions the watch closed since {@code since}: a pass listed before must not count them. */
   Set<String> closedSince(Instant since) {
-    Instant horizon = runtime.clock().instant().minus(Duration.ofMinutes(1));
-    closed.values().removeIf(at -> at.isBefore(horizon));
-    Set<String> out = new HashSet<>();
-    closed.forEach(
-        (session, at) -> {
-          if (!at.isBefore(since)) {
-            out.add(session);
-          }
-        });
-    return out;
+    return closed.since(since, runtime.clock().instant());
   }
 
   /** Ends the watch of a policy's identities (deleted, suspended, DryRun or changed). */
@@ -256,12 +247,21 @@ final class AccountWatch {
       return;
     }
     Instant now = runtime.clock().instant();
-    if (account.busy(now)) {
+    if (account.busy(now) || !account.turns().tryCheck(key.userid())) {
       synchronized (this) {
         watch.postpone(key, now.plus(BUSY_RETRY));
       }
       return;
     }
+    try {
+      lookAndDrop(key, r, now);
+    } finally {
+      account.turns().checkEnded(key.userid());
+    }
+  }
+
+  /** One look at the identity and the drops it calls for, on this check's turn (DropTurns). */
+  private void lookAndDrop(Key key, PolicyRegistration r, Instant now) {
     BeebotteClient client = account.lane(r.lane()).watcher();
     Instant awaySince;
     synchronized (this) {

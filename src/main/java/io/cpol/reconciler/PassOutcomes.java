@@ -62,6 +62,13 @@ final class PassOutcomes {
       }
     }
     List<String> problems = new ArrayList<>();
+    int late = lateWideDrops(in, policy, at);
+    if (late > 0) {
+      problems.add(
+          late
+              + " denied connections were not dropped: the pass ran past the minute its"
+              + " userid-wide calls were planned for; the next sync drops them");
+    }
     if (firstFailure != null) {
       problems.add(firstFailure + " (" + notDropped + " denied connections not dropped)");
     }
@@ -96,6 +103,29 @@ final class PassOutcomes {
         in.skipped(),
         null,
         null);
+  }
+
+  /**
+   * Sessions of {@code policy} whose wide call was not made because the pass reached it only after
+   * the minute the plan covered it for ({@link io.cpol.enforce.DropPlanner}'s coverage margin):
+   * still connected and denied, so not enforced. A per-session call cancelled for its rule's {@code
+   * until} is not among them (that rule no longer applies), nor one cancelled because its policy
+   * changed (that outcome is never published).
+   */
+  static int lateWideDrops(Inputs in, int policy, Instant at) {
+    int late = 0;
+    List<PlannedDrop> calls = in.plan().calls();
+    for (int k = 0; k < calls.size(); k++) {
+      PlannedDrop call = calls.get(k);
+      if (call.policy() == policy
+          && in.results()[k].status() == Status.CANCELLED
+          && call.wide()
+          && call.validUntil() != null
+          && !at.isBefore(call.validUntil())) {
+        late += call.closes().size();
+      }
+    }
+    return late;
   }
 
   /** The drop records of a successful call: what it closed, and by which rule. */
