@@ -17,8 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,19 +67,16 @@ final class AccountEngine implements AccountWatch.Account {
   private final AccountWatch watch;
   private final DropCalls dropCalls;
   private final DropTurns turns = new DropTurns();
+  private final WakeUp wakeUp;
   private final Object lock = new Object();
 
   // Guarded by lock.
   private final Map<AccountKey, Lane> lanes = new LinkedHashMap<>();
   private final PassSchedule schedule;
-  private List<PassSchedule.Entry> indexed;
-  private AccountPolicies index;
   private Listing listing;
   private String owner;
   private boolean running;
   private boolean retired;
-  private ScheduledFuture<?> timer;
-  private Instant timerAt;
 
   AccountEngine(
       String endpoint,
@@ -97,6 +92,7 @@ final class AccountEngine implements AccountWatch.Account {
     this.reports = reports;
     this.owners = owners;
     this.schedule = new PassSchedule(settings.failureRetryCap());
+    this.wakeUp = new WakeUp(runtime, "account " + endpoint + ": wake-up", this::startPass);
     this.throttle = new AccountThrottle(settings.failureRetryCap());
     this.watch = new AccountWatch(this, runtime, settings, directory, reports);
     this.dropCalls =
@@ -216,7 +212,7 @@ final class AccountEngine implements AccountWatch.Account {
         return null;
       }
       retired = true;
-      cancelTimerLocked();
+      wakeUp.stop();
       Handover handover = new Handover(new ArrayList<>(lanes.values()), schedule.clear());
       lanes.clear();
       return handover;
@@ -267,7 +263,7 @@ final class AccountEngine implements AccountWatch.Account {
     List<Lane> closing;
     synchronized (lock) {
       retired = true;
-      cancelTimerLocked();
+      wakeUp.stop();
       closing = new ArrayList<>(lanes.values());
       lanes.clear();
       schedule.clear();
@@ -276,40 +272,13 @@ final class AccountEngine implements AccountWatch.Account {
   }
 
   private void scheduleLocked(Instant at) {
-    if (retired) {
-      return;
-    }
-    if (timer != null && timerAt != null && !timerAt.isAfter(at)) {
-      return;
-    }
-    cancelTimerLocked();
-    long delay = Math.max(0, Duration.between(runtime.clock().instant(), at).toNanos());
-    try {
-      timer =
-          runtime
-              .timer()
-              .schedule(
-                  TaskGuard.guarded("account " + endpoint + ": wake-up", this::startPass, t -> {}),
-                  delay,
-                  TimeUnit.NANOSECONDS);
-      timerAt = at;
-    } catch (RejectedExecutionException closing) {
-      // The operator is closing: no more wake-ups.
-    }
-  }
-
-  private void cancelTimerLocked() {
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
-      timerAt = null;
+    if (!retired) {
+      wakeUp.at(at);
     }
   }
 
   private void startPass() {
     synchronized (lock) {
-      timer = null;
-      timerAt = null;
       if (running || retired) {
         return;
       }
@@ -388,7 +357,6 @@ final class AccountEngine implements AccountWatch.Account {
       Instant now = runtime.clock().instant();
       schedule.removeIf(ref -> !directory.exists(ref));
       if (schedule.isEmpty()) {
-        index = null;
         return null;
       }
       if (throttle.paused(now)) {
@@ -400,10 +368,6 @@ final class AccountEngine implements AccountWatch.Account {
         scheduleLocked(schedule.next());
         return null;
       }
-      if (index == null || indexed != due.order()) {
-        indexed = due.order();
-        index = new AccountPolicies(indexed.stream().map(e -> e.registration.rules()).toList());
-      }
       // A sync at its interval lists afresh; only policies just applied or changed share a
       // listing made a moment ago (so a batch applied together costs one listing).
       Listing reusable =
@@ -414,7 +378,7 @@ final class AccountEngine implements AccountWatch.Account {
               : null;
       return new Work(
           now,
-          index,
+          due.policies(),
           due.order(),
           due.due(),
           reusable,

@@ -21,8 +21,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,9 +66,9 @@ final class AccountWatch {
   private final boolean enabled;
   private final RecentCloses closed = new RecentCloses();
 
+  private final WakeUp wakeUp;
+
   // Guarded by this.
-  private ScheduledFuture<?> timer;
-  private Instant timerAt;
   private boolean stopped;
 
   AccountWatch(
@@ -85,6 +83,7 @@ final class AccountWatch {
     this.reports = reports;
     double rate = settings.watchCallsPerSecond();
     this.enabled = rate > 0;
+    this.wakeUp = new WakeUp(runtime, "reconnect watch: wake-up", this::tick);
     this.watch =
         new ReconnectWatch(
             ReconnectWatch.Settings.defaults(Math.max(rate, 0.1)), runtime.clock().instant());
@@ -158,60 +157,22 @@ final class AccountWatch {
 
   synchronized void close() {
     stopped = true;
-    if (timer != null) {
-      timer.cancel(false);
-    }
+    wakeUp.stop();
   }
 
+  /** Wakes up when the next identity is due. */
   private void reschedule() {
-    reschedule(null);
-  }
-
-  /** Wakes up when the next identity is due, but not before {@code notBefore} (when not null). */
-  private void reschedule(Instant notBefore) {
     synchronized (this) {
-      if (stopped) {
-        return;
-      }
       Instant next = watch.nextWakeup(runtime.clock().instant());
-      if (next != null && notBefore != null && next.isBefore(notBefore)) {
-        next = notBefore;
-      }
-      if (next == null || (timer != null && timerAt != null && !timerAt.isAfter(next))) {
-        return;
-      }
-      if (timer != null) {
-        timer.cancel(false);
-      }
-      // In nanoseconds: a delay rounded down to the millisecond would wake the watch before its
-      // identity is due, and it would wake again at once until the clock caught up.
-      long delay = Math.max(0, Duration.between(runtime.clock().instant(), next).toNanos());
-      try {
-        timer =
-            runtime
-                .timer()
-                .schedule(
-                    TaskGuard.guarded("reconnect watch: wake-up", this::tick, this::tickFailed),
-                    delay,
-                    TimeUnit.NANOSECONDS);
-        timerAt = next;
-      } catch (RejectedExecutionException closing) {
-        timer = null;
-        timerAt = null;
+      if (next != null) {
+        wakeUp.at(next);
       }
     }
-  }
-
-  /** A wake-up failed: the next one comes after a back-off, so the watch never stops. */
-  private void tickFailed(Throwable t) {
-    reschedule(runtime.clock().instant().plus(PassSchedule.FIRST_BACKOFF));
   }
 
   private void tick() {
     List<Key> due;
     synchronized (this) {
-      timer = null;
-      timerAt = null;
       if (stopped) {
         return;
       }

@@ -1,5 +1,6 @@
 package io.cpol.reconciler;
 
+import io.cpol.enforce.AccountPolicies;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,8 +24,10 @@ final class PassSchedule {
   private final Duration maxBackoff;
   private final Map<String, Entry> entries = new HashMap<>();
 
-  /** The entries in account order; null after a change (so the engine rebuilds its index). */
+  /** The entries in account order and their rules; null after a change (rebuilt when asked). */
   private List<Entry> order;
+
+  private AccountPolicies policies;
 
   /** One registered policy and when it is due. */
   static final class Entry {
@@ -53,10 +56,11 @@ final class PassSchedule {
    * What a pass syncs.
    *
    * @param order every entry in account order (the same list until the policies change)
+   * @param policies their rules, indexed for one evaluation of the account (built once per order)
    * @param due which of them this pass syncs
    * @param allFresh every due one is new or changed: a listing a moment old will do
    */
-  record Due(List<Entry> order, boolean[] due, boolean allFresh) {}
+  record Due(List<Entry> order, AccountPolicies policies, boolean[] due, boolean allFresh) {}
 
   /**
    * @param maxBackoff the longest wait after failures, whatever the interval ({@link
@@ -151,6 +155,7 @@ final class PassSchedule {
       order = new ArrayList<>(entries.values());
       order.sort((a, b) -> a.ref().compareTo(b.ref()));
       order = List.copyOf(order);
+      policies = new AccountPolicies(order.stream().map(e -> e.registration.rules()).toList());
     }
     boolean[] due = new boolean[order.size()];
     boolean anyDue = false;
@@ -180,7 +185,7 @@ final class PassSchedule {
       }
       allFresh &= !due[p] || e.fresh;
     }
-    return new Due(order, due, allFresh);
+    return new Due(order, policies, due, allFresh);
   }
 
   /** Policies due this soon after a pass are synced in it: same-interval policies stay together. */
