@@ -1,13 +1,13 @@
 package io.cpol.reconciler;
 
 import io.cpol.beebotte.BeebotteException;
-import io.cpol.beebotte.Connection;
 import io.cpol.beebotte.ConnectionFilter;
 import io.cpol.beebotte.ConnectionListing;
 import io.cpol.enforce.AccountPass;
 import io.cpol.enforce.AccountPolicies;
 import io.cpol.enforce.DropPlanner;
 import io.cpol.policy.ConnectionPolicy;
+import io.cpol.reconciler.LastListing.Listing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,13 +66,13 @@ final class AccountEngine implements AccountWatch.Account {
   private final AccountWatch watch;
   private final DropCalls dropCalls;
   private final DropTurns turns = new DropTurns();
+  private final LastListing lastListing;
   private final WakeUp wakeUp;
   private final Object lock = new Object();
 
   // Guarded by lock.
   private final Map<AccountKey, Lane> lanes = new LinkedHashMap<>();
   private final PassSchedule schedule;
-  private Listing listing;
   private String owner;
   private boolean running;
   private boolean retired;
@@ -92,6 +91,7 @@ final class AccountEngine implements AccountWatch.Account {
     this.reports = reports;
     this.owners = owners;
     this.schedule = new PassSchedule(settings.failureRetryCap());
+    this.lastListing = new LastListing(settings.freshListing());
     this.wakeUp = new WakeUp(runtime, "account " + endpoint + ": wake-up", this::startPass);
     this.throttle = new AccountThrottle(settings.failureRetryCap());
     this.watch = new AccountWatch(this, runtime, settings, directory, reports);
@@ -105,9 +105,6 @@ final class AccountEngine implements AccountWatch.Account {
             reports.metrics(),
             watch::counted);
   }
-
-  /** The last successful listing, without what drops have closed since. */
-  private record Listing(List<Connection> connections, Instant listedAt, int skipped) {}
 
   @Override
   public PolicyRegistration registration(String uid) {
@@ -370,12 +367,7 @@ final class AccountEngine implements AccountWatch.Account {
       }
       // A sync at its interval lists afresh; only policies just applied or changed share a
       // listing made a moment ago (so a batch applied together costs one listing).
-      Listing reusable =
-          due.allFresh()
-                  && listing != null
-                  && !now.isAfter(listing.listedAt().plus(settings.freshListing()))
-              ? listing
-              : null;
+      Listing reusable = due.allFresh() ? lastListing.reusable(now) : null;
       return new Work(
           now,
           due.policies(),
@@ -443,41 +435,26 @@ final class AccountEngine implements AccountWatch.Account {
     AccountPass pass;
     DropCalls.Results results;
     try {
-      Set<String> closedByWatch = watch.closedSince(current.listedAt());
-      if (!closedByWatch.isEmpty()) {
-        current =
-            new Listing(
-                current.connections().stream()
-                    .filter(c -> !closedByWatch.contains(c.userid() + "\n" + c.sid()))
-                    .toList(),
-                current.listedAt(),
-                current.skipped());
-      }
-      synchronized (lock) {
-        listing = current;
-      }
+      current = lastListing.listed(current, watch.closedSince(current.listedAt()));
 
       pass =
           AccountPass.run(
               work.index(), current.connections(), work.due(), runtime.clock().instant());
 
-      Listing planned = current;
       results =
           dropCalls.run(
               new DropCalls.Batch(
                   pass.plan().calls(),
                   work.registrations(),
                   work.lanes(),
-                  planned.listedAt(),
+                  current.listedAt(),
                   shortestInterval(work),
                   () -> progress(work),
                   this::retired));
     } finally {
       turns.passEnded();
     }
-    if (!results.closed.isEmpty()) {
-      removeClosed(current, results.closed);
-    }
+    lastListing.closed(current, results.closed);
     if (retired()) {
       return null;
     }
@@ -606,22 +583,6 @@ final class AccountEngine implements AccountWatch.Account {
   void owner(String owner) {
     synchronized (lock) {
       this.owner = owner;
-    }
-  }
-
-  /** So a pass reusing this listing within a second does not drop or count them again. */
-  private void removeClosed(Listing from, Set<Connection> closed) {
-    synchronized (lock) {
-      if (listing != from) {
-        return;
-      }
-      List<Connection> remaining = new ArrayList<>(from.connections().size());
-      for (Connection c : from.connections()) {
-        if (!closed.contains(c)) {
-          remaining.add(c);
-        }
-      }
-      listing = new Listing(List.copyOf(remaining), from.listedAt(), from.skipped());
     }
   }
 
