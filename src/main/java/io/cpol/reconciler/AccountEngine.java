@@ -876,7 +876,11 @@ final class AccountEngine {
         synchronized (results) {
           results.closed.addAll(call.closes());
         }
-        watch.counted(work.order().get(call.policy()).registration, call, drops, landed, listedAt);
+        PolicyRegistration r = work.order().get(call.policy()).registration;
+        watch.counted(r, call, drops, landed, listedAt);
+        // This worker's next call waits until these drops are stored: a crash loses at most the
+        // calls in flight (StoredCounts).
+        registry.awaitStored(r.ref());
       }
       case REFUSED -> registry.metrics().drops(protocol, "failure", call.closes().size());
       case UNKNOWN -> registry.metrics().drops(protocol, "unknown", call.closes().size());

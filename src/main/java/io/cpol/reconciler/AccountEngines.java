@@ -3,6 +3,7 @@ package io.cpol.reconciler;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.ConnectionPolicyStatus;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -55,6 +56,10 @@ final class AccountEngines implements AutoCloseable {
   private final Map<String, Long> progressShown = new ConcurrentHashMap<>();
   private final Map<String, Long> progressAt = new ConcurrentHashMap<>();
   private final Set<String> progressPending = ConcurrentHashMap.newKeySet();
+  private final StoredCounts stored = new StoredCounts();
+
+  /** How long a drop call waits for the previous drops' count to be stored (see awaitStored). */
+  static final Duration STORE_WAIT = Duration.ofSeconds(10);
 
   AccountEngines(
       BeebotteClientFactory clients,
@@ -128,6 +133,7 @@ final class AccountEngines implements AutoCloseable {
     outcomes.keySet().removeAll(goneUids);
     progressShown.keySet().removeAll(goneUids);
     progressAt.keySet().removeAll(goneUids);
+    stored.forget(goneUids);
     goneUids.forEach(uid -> unregister(new PolicyRef(uid, "", "")));
   }
 
@@ -190,6 +196,39 @@ final class AccountEngines implements AutoCloseable {
           },
           last + every - now);
     }
+  }
+
+  /**
+   * Waits until every drop counted so far for the policy is in its stored status, asking for the
+   * write now: the next drop call starts only then, so a crash loses at most the calls in flight,
+   * not the drops of the last second. Gives up after {@link #STORE_WAIT} while the API server does
+   * not take the write (drops go on; the counts are stored when it does).
+   */
+  void awaitStored(PolicyRef ref) {
+    long dropped = ledger(ref).snapshot().dropped();
+    for (long s = 0; s < STORE_WAIT.toSeconds(); s++) {
+      PolicyDirectory policies = directory;
+      if (stored.reached(ref.uid(), dropped) || policies == null || !policies.exists(ref)) {
+        // Stored, or nothing can store it (not wired; the policy was deleted).
+        return;
+      }
+      // Asked again each second, in case a reconcile took the request before these drops.
+      trigger.accept(ref);
+      if (stored.await(ref.uid(), dropped, Duration.ofSeconds(1))
+          || Thread.currentThread().isInterrupted()) {
+        return;
+      }
+    }
+    log.warn(
+        "policy {}: its status has not stored {} drops after {} s; dropping goes on",
+        ref,
+        dropped,
+        STORE_WAIT.toSeconds());
+  }
+
+  /** The API server holds a status of the policy with this {@code dropped} (read or written). */
+  void stored(PolicyRef ref, Long dropped) {
+    stored.stored(ref.uid(), dropped);
   }
 
   /** An engine finished a pass: retire it if it has no policy left. */
@@ -320,6 +359,7 @@ final class AccountEngines implements AutoCloseable {
       byLane.clear();
       byUid.clear();
     }
+    stored.close();
     all.forEach(AccountEngine::close);
     timer.shutdownNow();
     passes.shutdownNow();
