@@ -84,12 +84,41 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       String instance,
       int dropConcurrency,
       double watchCallsPerSecond) {
+    return create(
+        kubernetes,
+        clients,
+        metrics,
+        redactor,
+        EngineRuntime.threads(clock),
+        defaultEndpoint,
+        statusHeartbeat,
+        instance,
+        dropConcurrency,
+        watchCallsPerSecond);
+  }
+
+  /**
+   * {@link #create} on the given time and threads (a manual clock and scheduler in tests); closing
+   * the reconciler shuts {@code runtime} down.
+   */
+  public static ConnectionPolicyReconciler create(
+      KubernetesClient kubernetes,
+      BeebotteClientFactory clients,
+      OperatorMetrics metrics,
+      Redactor redactor,
+      EngineRuntime runtime,
+      String defaultEndpoint,
+      Duration statusHeartbeat,
+      String instance,
+      int dropConcurrency,
+      double watchCallsPerSecond) {
+    Clock clock = runtime.clock();
     PolicyEvents events = new PolicyEvents(kubernetes, clock, instance, redactor);
     return new ConnectionPolicyReconciler(
         kubernetes,
         new AccountEngines(
             clients,
-            clock,
+            runtime,
             metrics,
             events,
             EngineSettings.defaults(dropConcurrency, watchCallsPerSecond)),
@@ -185,6 +214,10 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     ConnectionPolicyStatus old = policy.getStatus();
     forgetDeletedPolicies(context);
     PolicyLedger ledger = engines.ledger(ref, old);
+    if (old != null) {
+      // What the API server returned is stored: drop calls waiting for these counts may go on.
+      engines.stored(ref, old.getDropped());
+    }
     Instant now = clock.instant();
 
     // 1. Validate: an invalid spec never lists or drops.
@@ -361,6 +394,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     update.setStatus(next);
     try {
       kubernetes.resource(update).updateStatus();
+      engines.stored(PolicyRef.of(policy), next.getDropped());
     } catch (KubernetesClientException e) {
       if (e.getCode() == 404) {
         // Deleted meanwhile: nothing to record.

@@ -18,6 +18,7 @@ import io.cpol.sim.RecordedCall.EndpointKind;
 import io.cpol.testing.OperatorHarness;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,7 +63,23 @@ class AccountEngineTest {
   }
 
   private void edit(String name, UnaryOperator<ConnectionPolicy> change) {
-    h.kube().resources(ConnectionPolicy.class).inNamespace(NAMESPACE).withName(name).edit(change);
+    // During a pass status is written after every drop (so a crash loses only the calls in
+    // flight): an edit read before one of those writes conflicts, and is made again on a fresh
+    // read.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        h.kube()
+            .resources(ConnectionPolicy.class)
+            .inNamespace(NAMESPACE)
+            .withName(name)
+            .edit(change);
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   private long calls(EndpointKind kind) {
@@ -249,52 +266,6 @@ class AccountEngineTest {
     h.simulator().faults().latency(Duration.ZERO);
     h.awaitCondition("switched", "Enforced", "False", "DryRun");
     assertThat(droppedOf("switched")).isEqualTo(h.simulator().drops().size());
-  }
-
-  @Test
-  void aPolicyWithAnHourIntervalRecoversWithin30sOfAnOutageEnding() {
-    start();
-    h.simulator().addConnection(mqtt("uid-1", "::ffff:198.51.100.1"));
-    h.simulator().faults().failNext(1000, 500);
-    apply("hourly", "interval: 1h\ndeny:\n- userids: [uid-1]");
-    h.awaitCondition("hourly", "Ready", "False", "BeebotteUnavailable");
-
-    // Ten seconds of outage, then Beebotte is back.
-    await().atMost(Duration.ofSeconds(15)).pollDelay(Duration.ofSeconds(10)).until(() -> true);
-    h.simulator().faults().clear();
-    Instant back = Instant.now();
-
-    await()
-        .atMost(Duration.ofSeconds(31))
-        .until(
-            () -> {
-              var ready = h.condition("hourly", "Ready");
-              return ready != null && "True".equals(ready.getStatus());
-            });
-    System.out.println(
-        "hourly policy Ready again "
-            + Duration.between(back, Instant.now()).toMillis()
-            + " ms after the outage ended");
-    assertThat(h.liveSids()).isEmpty();
-  }
-
-  @Test
-  void retryAfterIsHonouredBeyondTheRetryBudget() {
-    start();
-    h.simulator().addConnection(mqtt("uid-1", "::ffff:198.51.100.1"));
-    apply("busy", "interval: 1s\ndeny:\n- userids: [nobody]");
-    h.awaitCondition("busy", "Ready", "True", "Synced");
-
-    h.simulator().faults().rateLimitNext(1, Duration.ofSeconds(60));
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> h.simulator().requests().stream().anyMatch(c -> c.status() == 429));
-    Instant limited = Instant.now();
-
-    // A 1 s policy would list about eight times in 8 s; Beebotte asked for 60 s of quiet.
-    await().atMost(Duration.ofSeconds(15)).pollDelay(Duration.ofSeconds(8)).until(() -> true);
-    assertThat(callsSince(EndpointKind.LIST, limited.plusMillis(50))).isEmpty();
-    assertThat(h.condition("busy", "Ready").getReason()).isEqualTo("BeebotteUnavailable");
   }
 
   @Test
