@@ -40,7 +40,8 @@ final class DropTurns {
   /**
    * A pass is about to plan and make its drops: no check starts from now on, and this returns once
    * the checks in progress have ended (each is one look and its drops, bounded by the client's
-   * timeouts). Must be followed by {@link #passEnded}.
+   * timeouts and by the wait for each drop's count to be stored: {@link PassReports#awaitStored}).
+   * Must be followed by {@link #passEnded}.
    */
   synchronized void passDropping() {
     passDropping = true;

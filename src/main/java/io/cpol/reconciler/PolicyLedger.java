@@ -74,6 +74,17 @@ final class PolicyLedger {
     recentDrops.clear();
     if (status.getRecentDrops() != null) {
       status.getRecentDrops().forEach(this::remember);
+      // The identities of the last drops were dropped before: their next drop is a reconnect, not
+      // a first drop. Status stores no more than these and `returning` (an identity dropped once,
+      // longer ago, counts as a first drop again after a restart).
+      for (DropRecord d : status.getRecentDrops()) {
+        if (d.getUserid() != null && lookup(new Identity(d.getUserid(), d.getProtocol())) == null) {
+          Known k = new Known();
+          k.timesDropped = 1;
+          k.lastDropped = d.getTime();
+          known.put(new Identity(d.getUserid(), d.getProtocol()), k);
+        }
+      }
     }
     if (status.getReturning() != null) {
       for (ReturningIdentity r : status.getReturning()) {
