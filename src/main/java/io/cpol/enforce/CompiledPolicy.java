@@ -20,6 +20,7 @@ public final class CompiledPolicy {
   private final int maxDropsPerSync;
   private final int connectionsLimit;
   private final RuleSet deny;
+  private final CoverageIndex denyCoverage;
   private final RuleSet allow;
   private final Verdict[] denyVerdicts;
   private final Verdict[] allowVerdicts;
@@ -42,6 +43,7 @@ public final class CompiledPolicy {
     this.maxDropsPerSync = maxDropsPerSync;
     this.connectionsLimit = connectionsLimit;
     this.deny = deny;
+    this.denyCoverage = new CoverageIndex(deny);
     this.allow = allow;
     // Shared verdicts: evaluating a connection allocates nothing.
     this.denyVerdicts = new Verdict[deny.size()];
@@ -110,7 +112,7 @@ public final class CompiledPolicy {
    * userid+protocol) drop call safe against sessions that connect after the listing.
    */
   public boolean deniesEverySessionOf(String userid, Protocol protocol, Instant at) {
-    return deny.anyMatchesEverySessionOf(userid, protocol, at)
+    return denyCoverage.anyMatchesEverySessionOf(userid, protocol, at)
         && !allow.anyCouldMatchSomeSessionOf(userid, protocol, at);
   }
 
@@ -125,6 +127,10 @@ public final class CompiledPolicy {
 
   RuleSet denyRules() {
     return deny;
+  }
+
+  RuleSet allowRules() {
+    return allow;
   }
 
   /**

@@ -188,8 +188,11 @@ public final class DropPlanner {
    */
   private boolean wideCall(UserGroup user, Protocol protocol, int[] entries) {
     for (int p : participants) {
+      // A policy that does not deny every entry cannot make the call (emit would refuse it):
+      // asking first spares the rule check for the policies that have nothing to do with the user.
       if (exhausted[p]
           || remaining[p] < entries.length
+          || !deniesAll(p, entries)
           || !evaluation
               .policies()
               .policy(p)

@@ -33,6 +33,18 @@ final class PatternTrie {
     return root.rules.length == 0 && root.keys.length == 0;
   }
 
+  /**
+   * Files a glob in whichever of the two tries its longer anchor goes by: the longer anchor narrows
+   * candidates more, so "*-contractor" goes by its suffix.
+   */
+  static void file(GlobPattern pattern, int rule, Builder prefixes, Builder suffixes) {
+    if (pattern.literalPrefix().length() >= pattern.literalSuffix().length()) {
+      prefixes.add(pattern.literalPrefix(), rule, pattern);
+    } else {
+      suffixes.add(pattern.literalSuffix(), rule, pattern);
+    }
+  }
+
   /** One trie node: the globs whose anchor ends here, and the children by next character. */
   static final class Node {
     /** Rule indexes, ascending, parallel to {@link #patterns}. */

@@ -26,7 +26,6 @@ import java.util.TreeSet;
  */
 final class RuleSet {
   private final List<CompiledRule> rules;
-  private final List<CompiledRule> coverable;
   private final int[] groupOf;
   private final Map<String, int[]> bySid;
   private final Map<String, int[]> byUserid;
@@ -47,7 +46,6 @@ final class RuleSet {
    */
   RuleSet(List<CompiledRule> rules, int[] groupOf) {
     this.rules = List.copyOf(rules);
-    this.coverable = this.rules.stream().filter(CompiledRule::constrainsOnlyIdentity).toList();
     this.groupOf = groupOf == null ? null : groupOf.clone();
     if (groupOf != null && groupOf.length != rules.size()) {
       throw new IllegalArgumentException(rules.size() + " rules but " + groupOf.length + " groups");
@@ -69,12 +67,7 @@ final class RuleSet {
         case CHANNELS -> file(channels, rule.channels(), i);
         case USERID_PATTERNS -> {
           for (GlobPattern pattern : rule.useridPatterns()) {
-            // The longer anchor narrows candidates more: "*-contractor" goes by its suffix.
-            if (pattern.literalPrefix().length() >= pattern.literalSuffix().length()) {
-              prefixes.add(pattern.literalPrefix(), i, pattern);
-            } else {
-              suffixes.add(pattern.literalSuffix(), i, pattern);
-            }
+            PatternTrie.file(pattern, i, prefixes, suffixes);
           }
         }
         case CLIENT_CIDRS -> {
@@ -101,18 +94,6 @@ final class RuleSet {
 
   CompiledRule rule(int index) {
     return rules.get(index);
-  }
-
-  /**
-   * Whether some rule matches every session of {@code userid} on {@code protocol} at {@code at}.
-   */
-  boolean anyMatchesEverySessionOf(String userid, Protocol protocol, Instant at) {
-    for (CompiledRule rule : rules) {
-      if (rule.matchesEverySessionOf(userid, protocol, at)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**
@@ -272,7 +253,7 @@ final class RuleSet {
     }
   }
 
-  private static Map<String, int[]> freeze(Map<String, TreeSet<Integer>> index) {
+  static Map<String, int[]> freeze(Map<String, TreeSet<Integer>> index) {
     Map<String, int[]> frozen = new HashMap<>(index.size() * 2);
     index.forEach(
         (key, ruleSet) -> frozen.put(key, ruleSet.stream().mapToInt(Integer::intValue).toArray()));

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,5 +47,32 @@ class BenchmarkMainTest {
     assertThat(results.path("targets").findValuesAsText("result"))
         .isNotEmpty()
         .allMatch(r -> r.equals("PASS") || r.equals("MISS"));
+  }
+
+  @Test
+  void aSectionThatFailsIsAMissWithItsReasonAndTheRunGoesOn() throws Exception {
+    BenchOptions options = BenchOptions.parse("--quick", "--sections=revocation,operator");
+    Results results = new Results(new PrintStream(OutputStream.nullOutputStream()));
+    List<String> done = new ArrayList<>();
+
+    BenchmarkMain.section(
+        options,
+        results,
+        done,
+        "revocation",
+        () -> {
+          throw new IllegalStateException("Connect already in progress (32110)");
+        });
+    BenchmarkMain.section(options, results, done, "operator", () -> {});
+
+    assertThat(done).containsExactly("operator");
+    assertThat(results.targets())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.pass()).isFalse();
+              assertThat(t.name()).contains("revocation");
+              assertThat(t.measured()).contains("Connect already in progress (32110)");
+            });
   }
 }

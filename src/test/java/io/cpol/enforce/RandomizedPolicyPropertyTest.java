@@ -96,6 +96,53 @@ class RandomizedPolicyPropertyTest {
   }
 
   /**
+   * What makes a wide drop call safe, {@link CompiledPolicy#deniesEverySessionOf}, found through
+   * the {@link CoverageIndex}, is what asking every deny rule finds: for listed and unlisted
+   * userids, every protocol, now and after rules' {@code until}.
+   */
+  @Test
+  void wideCallCoverageThroughTheIndexIsTheScanOfEveryRule() {
+    int covered = 0;
+    int asked = 0;
+    for (int seed = 0; seed < ITERATIONS; seed++) {
+      Random random = new Random(2_000_000 + seed);
+      World world = World.generate(random);
+      CompiledPolicy policy;
+      try {
+        policy = CompiledPolicy.compile(world.spec);
+      } catch (InvalidSpecException e) {
+        throw new AssertionError("seed " + seed + ": generated spec refused", e);
+      }
+      Set<String> userids = new LinkedHashSet<>();
+      world.connections.forEach(c -> userids.add(c.userid()));
+      for (int k = 0; k < 5; k++) {
+        userids.add(World.userid(random));
+      }
+      RuleSet deny = policy.denyRules();
+      for (String userid : userids) {
+        for (Protocol protocol : new Protocol[] {null, Protocol.mqtt, Protocol.socketio}) {
+          for (Instant at : List.of(NOW, NOW.plus(DropPlanner.COVERAGE_MARGIN))) {
+            boolean scan = false;
+            for (int r = 0; r < deny.size(); r++) {
+              scan |= deny.rule(r).matchesEverySessionOf(userid, protocol, at);
+            }
+            boolean expected =
+                scan && !policy.allowRules().anyCouldMatchSomeSessionOf(userid, protocol, at);
+            assertThat(policy.deniesEverySessionOf(userid, protocol, at))
+                .as("seed %d: %s on %s at %s", seed, userid, protocol, at)
+                .isEqualTo(expected);
+            asked++;
+            covered += expected ? 1 : 0;
+          }
+        }
+      }
+    }
+    // Both answers occur often: the comparison is not vacuous.
+    assertThat(covered).isGreaterThan(asked / 50);
+    assertThat(asked - covered).isGreaterThan(asked / 2);
+  }
+
+  /**
    * Random accounts with several policies (enforcing, dry-run, some not due), random budgets: the
    * account evaluation gives every policy exactly its own verdicts, and the joint plan keeps its
    * promises, against the listing and against sessions that connect after it.
@@ -546,7 +593,7 @@ class RandomizedPolicyPropertyTest {
       }
     }
 
-    private static String userid(Random random) {
+    static String userid(Random random) {
       return switch (random.nextInt(8)) {
         case 0, 1 -> "uid-" + random.nextInt(40);
         case 2 -> "contractor-" + random.nextInt(10);

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.ReturningIdentity;
-import io.cpol.sim.ReconnectingMqttDevice.Stretch;
+import io.cpol.sim.ConnectionLog.Stretch;
 import io.cpol.testing.OperatorHarness;
 import io.fabric8.kubernetes.api.model.Event;
 import java.net.URI;

@@ -22,18 +22,25 @@ public final class BenchmarkMain {
 
   private BenchmarkMain() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
     BenchOptions options = BenchOptions.parseOrExit(args);
-    Results results = run(options, System.out);
-    boolean allPass = results.targets().stream().allMatch(Results.Target::pass);
-    System.out.println();
-    System.out.println(
-        (allPass ? "All targets hold." : "Some targets were missed.")
-            + " Results: "
-            + options.out().toAbsolutePath());
-    // Nothing may keep the JVM alive: simulator, API server and client threads are closed above,
-    // but the exec plugin would wait for stray non-daemon threads of libraries.
-    System.exit(0);
+    int status = 1;
+    try {
+      Results results = run(options, System.out);
+      boolean allPass = results.targets().stream().allMatch(Results.Target::pass);
+      System.out.println();
+      System.out.println(
+          (allPass ? "All targets hold." : "Some targets were missed.")
+              + " Results: "
+              + options.out().toAbsolutePath());
+      status = 0;
+    } catch (Throwable e) {
+      e.printStackTrace();
+    } finally {
+      // Nothing may keep the JVM alive, whatever happened: a library's non-daemon thread (Paho's
+      // reconnect timer outlives its client) would otherwise hold it forever.
+      System.exit(status);
+    }
   }
 
   /** Runs the sections the options name and writes the JSON file; returns what it found. */
@@ -126,19 +133,28 @@ public final class BenchmarkMain {
 
   /** A section's body. */
   @FunctionalInterface
-  private interface Section {
+  interface Section {
     void run() throws Exception;
   }
 
-  private static void section(
-      BenchOptions options, Results results, List<String> done, String name, Section section)
-      throws Exception {
+  /** Runs one section if the options name it; a failure is a MISS with its reason, not the end. */
+  static void section(
+      BenchOptions options, Results results, List<String> done, String name, Section section) {
     if (!options.runs(name)) {
       return;
     }
     long start = System.nanoTime();
-    section.run();
-    done.add(name);
+    try {
+      section.run();
+      done.add(name);
+    } catch (Exception | LinkageError | AssertionError e) {
+      // One section's failure must not cost the others their run or the targets their printing.
+      String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
+      results.print("Section %s failed: %s", name, reason);
+      e.printStackTrace(System.out);
+      results.target("section " + name + " completes", "no failure", "failed: " + reason, false);
+      results.root().withArray("sectionsFailed").add(name);
+    }
     results.print("(section %s took %.0f s)", name, (System.nanoTime() - start) / 1e9);
   }
 }
