@@ -12,14 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,13 +28,11 @@ final class AccountEngines implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AccountEngines.class);
 
   private final BeebotteClientFactory clients;
+  private final EngineRuntime runtime;
   private final Clock clock;
   private final OperatorMetrics metrics;
   private final PolicyEvents events;
   private final EngineSettings settings;
-  private final ScheduledExecutorService timer;
-  private final ExecutorService passes;
-  private final ExecutorService calls;
 
   private volatile PolicyDirectory directory;
   private volatile Consumer<PolicyRef> trigger = ref -> {};
@@ -58,21 +50,16 @@ final class AccountEngines implements AutoCloseable {
 
   AccountEngines(
       BeebotteClientFactory clients,
-      Clock clock,
+      EngineRuntime runtime,
       OperatorMetrics metrics,
       PolicyEvents events,
       EngineSettings settings) {
     this.clients = clients;
-    this.clock = clock;
+    this.runtime = runtime;
+    this.clock = runtime.clock();
     this.metrics = metrics;
     this.events = events;
     this.settings = settings;
-    ScheduledThreadPoolExecutor scheduler =
-        new ScheduledThreadPoolExecutor(1, daemons("beebotte-engine-timer"));
-    scheduler.setRemoveOnCancelPolicy(true);
-    this.timer = scheduler;
-    this.passes = Executors.newCachedThreadPool(daemons("beebotte-pass"));
-    this.calls = Executors.newCachedThreadPool(daemons("beebotte-call"));
   }
 
   /** Wires the live view of policies and the way to ask for a policy's reconcile. */
@@ -301,15 +288,15 @@ final class AccountEngines implements AutoCloseable {
   }
 
   ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
-    return timer.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+    return runtime.timer().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
   }
 
   void runPass(Runnable pass) {
-    passes.execute(pass);
+    runtime.passes().execute(pass);
   }
 
   void runCall(Runnable call) {
-    calls.execute(call);
+    runtime.calls().execute(call);
   }
 
   @Override
@@ -321,17 +308,8 @@ final class AccountEngines implements AutoCloseable {
       byUid.clear();
     }
     all.forEach(AccountEngine::close);
-    timer.shutdownNow();
-    passes.shutdownNow();
-    calls.shutdownNow();
-  }
-
-  private static ThreadFactory daemons(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    runtime.timer().shutdownNow();
+    runtime.passes().shutdownNow();
+    runtime.calls().shutdownNow();
   }
 }

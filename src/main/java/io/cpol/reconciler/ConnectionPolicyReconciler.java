@@ -80,12 +80,39 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       String instance,
       int dropConcurrency,
       double watchCallsPerSecond) {
+    return create(
+        kubernetes,
+        clients,
+        metrics,
+        EngineRuntime.threads(clock),
+        defaultEndpoint,
+        statusHeartbeat,
+        instance,
+        dropConcurrency,
+        watchCallsPerSecond);
+  }
+
+  /**
+   * {@link #create} on the given time and threads (a manual clock and scheduler in tests); closing
+   * the reconciler shuts {@code runtime} down.
+   */
+  public static ConnectionPolicyReconciler create(
+      KubernetesClient kubernetes,
+      BeebotteClientFactory clients,
+      OperatorMetrics metrics,
+      EngineRuntime runtime,
+      String defaultEndpoint,
+      Duration statusHeartbeat,
+      String instance,
+      int dropConcurrency,
+      double watchCallsPerSecond) {
+    Clock clock = runtime.clock();
     PolicyEvents events = new PolicyEvents(kubernetes, clock, instance);
     return new ConnectionPolicyReconciler(
         kubernetes,
         new AccountEngines(
             clients,
-            clock,
+            runtime,
             metrics,
             events,
             EngineSettings.defaults(dropConcurrency, watchCallsPerSecond)),
