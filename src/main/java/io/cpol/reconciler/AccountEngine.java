@@ -325,9 +325,8 @@ final class AccountEngine {
       return;
     }
     cancelTimerLocked();
-    long delayMillis = Math.max(0, Duration.between(registry.clock().instant(), at).toMillis());
     timerAt = at;
-    timer = registry.schedule(this::startPass, delayMillis);
+    timer = registry.schedule(this::startPass, at);
   }
 
   private void cancelTimerLocked() {

@@ -3,6 +3,8 @@ package io.cpol.reconciler;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.ConnectionPolicyStatus;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -289,6 +291,19 @@ final class AccountEngines implements AutoCloseable {
 
   ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
     return runtime.timer().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Runs {@code task} at {@code at}, never earlier: a delay cut to whole milliseconds would wake it
+   * before it is due, to find nothing to do and wait again for less than a millisecond, at once.
+   */
+  ScheduledFuture<?> schedule(Runnable task, Instant at) {
+    Duration delay = Duration.between(clock.instant(), at);
+    long nanos =
+        delay.isNegative()
+            ? 0
+            : delay.getSeconds() >= 86_400L * 365 ? Long.MAX_VALUE : delay.toNanos();
+    return runtime.timer().schedule(task, nanos, TimeUnit.NANOSECONDS);
   }
 
   void runPass(Runnable pass) {

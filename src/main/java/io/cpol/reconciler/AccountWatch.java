@@ -164,8 +164,7 @@ final class AccountWatch {
         timer.cancel(false);
       }
       timerAt = next;
-      long delay = Math.max(0, Duration.between(registry.clock().instant(), next).toMillis());
-      timer = registry.schedule(this::tick, delay);
+      timer = registry.schedule(this::tick, next);
     }
   }
 
