@@ -2,15 +2,17 @@ package io.cpol.cli;
 
 import io.cpol.beebotte.Connection;
 import io.cpol.enforce.AccountEvaluation;
+import io.cpol.enforce.AccountPass;
 import io.cpol.enforce.AccountPolicies;
 import io.cpol.enforce.Verdict;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * One Beebotte account as the operator sees it in a pass: its policies in account order, one
  * listing, and the operator's own evaluation of every session against every policy ({@link
- * AccountPolicies}).
+ * AccountPass}).
  */
 final class AccountView {
   private final String endpoint;
@@ -29,9 +31,14 @@ final class AccountView {
     this.owner = owner;
     this.policies = List.copyOf(policies);
     this.now = now;
+    boolean[] all = new boolean[this.policies.size()];
+    Arrays.fill(all, true);
     this.evaluation =
-        new AccountPolicies(this.policies.stream().map(PolicyEntry::compiled).toList())
-            .evaluate(listing, now);
+        AccountPass.evaluate(
+            new AccountPolicies(this.policies.stream().map(PolicyEntry::compiled).toList()),
+            listing,
+            all,
+            now);
   }
 
   /** One policy's decision on one session, as the plugin shows it. */

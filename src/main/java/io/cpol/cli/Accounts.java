@@ -9,6 +9,8 @@ import io.cpol.beebotte.Credentials;
 import io.cpol.beebotte.OkHttpBeebotteClient;
 import io.cpol.beebotte.RetryPolicy;
 import io.cpol.policy.ConnectionPolicySpec;
+import io.cpol.reconciler.AccountKey;
+import io.cpol.reconciler.AccountLanes;
 import io.cpol.reconciler.CredentialsLoader;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -20,24 +22,26 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Groups policies into Beebotte accounts as the operator does and lists each account once: one
- * credential lane per endpoint + credentials (read from each policy's Secret with the operator's
- * {@link CredentialsLoader}), lanes whose listings show the same owner merged into one account,
- * listed with the credentials of its first policy in account order.
+ * Groups policies into Beebotte accounts with the operator's own grouping ({@link AccountLanes})
+ * and lists each account once: one credential lane per endpoint + credentials (read from each
+ * policy's Secret with the operator's {@link CredentialsLoader}), lanes whose listings show the
+ * same owner merged into one account, listed with the credentials of its first policy in account
+ * order.
  */
 final class Accounts {
-  /** Endpoint and credentials: what makes two policies share a listing. */
-  private record Lane(String endpoint, Credentials credentials) {}
-
   /** A lane's policies and what its listing showed. */
   private static final class LaneListing {
-    final Lane lane;
+    final AccountKey key;
+    final String endpoint;
+    final Credentials credentials;
     final List<PolicyEntry> policies = new ArrayList<>();
     List<Connection> connections;
     String owner;
 
-    LaneListing(Lane lane) {
-      this.lane = lane;
+    LaneListing(String endpoint, Credentials credentials) {
+      this.key = AccountLanes.lane(endpoint, credentials);
+      this.endpoint = key.endpoint();
+      this.credentials = credentials;
     }
   }
 
@@ -73,7 +77,7 @@ final class Accounts {
   Loaded load(List<PolicyEntry> entries, ConnectionFilter filter, PolicyEntry wanted)
       throws CliException {
     Map<PolicyEntry, String> notEnforced = new LinkedHashMap<>();
-    Map<Lane, LaneListing> lanes = new LinkedHashMap<>();
+    Map<AccountKey, LaneListing> lanes = new LinkedHashMap<>();
     List<PolicyEntry> ordered = new ArrayList<>(entries);
     ordered.sort(PolicyEntry.ACCOUNT_ORDER);
     String defaultEndpoint = defaultEndpoint(entries);
@@ -94,55 +98,39 @@ final class Accounts {
         notEnforced.put(entry, e.getMessage() + " (Ready=False CredentialsNotFound)");
         continue;
       }
-      String endpoint =
-          stripSlash(entry.compiled().endpoint(endpointDefault(entry, defaultEndpoint)));
-      lanes.computeIfAbsent(new Lane(endpoint, credentials), LaneListing::new).policies.add(entry);
+      LaneListing lane =
+          new LaneListing(
+              entry.compiled().endpoint(endpointDefault(entry, defaultEndpoint)), credentials);
+      lanes.computeIfAbsent(lane.key, k -> lane).policies.add(entry);
     }
     String wantedEndpoint = null;
     if (wanted != null) {
       for (LaneListing l : lanes.values()) {
         if (l.policies.contains(wanted)) {
-          wantedEndpoint = l.lane.endpoint();
+          wantedEndpoint = l.endpoint;
         }
       }
     }
     Instant now = Instant.now();
     for (LaneListing l : lanes.values()) {
-      if (wantedEndpoint == null || wantedEndpoint.equals(l.lane.endpoint())) {
+      if (wantedEndpoint == null || wantedEndpoint.equals(l.endpoint)) {
         l.connections = list(l, filter);
-        l.owner = owner(l.connections);
+        l.owner = AccountLanes.ownerOf(l.connections);
       }
     }
     // Lanes whose listings show the same owner are one account: the first lane lists for all.
-    List<List<LaneListing>> merged = new ArrayList<>();
-    for (LaneListing l : lanes.values()) {
-      if (l.connections == null) {
-        continue;
-      }
-      List<LaneListing> same =
-          l.owner == null
-              ? null
-              : merged.stream()
-                  .filter(
-                      m ->
-                          m.get(0).lane.endpoint().equals(l.lane.endpoint())
-                              && l.owner.equals(m.get(0).owner))
-                  .findFirst()
-                  .orElse(null);
-      if (same == null) {
-        merged.add(new ArrayList<>(List.of(l)));
-      } else {
-        same.add(l);
-      }
-    }
+    List<List<LaneListing>> merged =
+        AccountLanes.accounts(
+            lanes.values().stream().filter(l -> l.connections != null).toList(),
+            l -> l.key,
+            l -> l.owner);
     List<AccountView> accounts = new ArrayList<>();
     for (List<LaneListing> m : merged) {
       List<PolicyEntry> policies = new ArrayList<>();
       m.forEach(l -> policies.addAll(l.policies));
       policies.sort(PolicyEntry.ACCOUNT_ORDER);
       LaneListing first = m.get(0);
-      accounts.add(
-          new AccountView(first.lane.endpoint(), first.owner, policies, first.connections, now));
+      accounts.add(new AccountView(first.endpoint, first.owner, policies, first.connections, now));
     }
     return new Loaded(accounts, notEnforced);
   }
@@ -188,8 +176,8 @@ final class Accounts {
     PolicyEntry first = l.policies.get(0);
     Duration timeout = options.requestTimeout;
     BeebotteClientConfig config =
-        BeebotteClientConfig.builder(l.lane.credentials())
-            .baseUrl(l.lane.endpoint())
+        BeebotteClientConfig.builder(l.credentials)
+            .baseUrl(l.endpoint)
             .connectTimeout(
                 timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10))
             .readTimeout(timeout)
@@ -204,11 +192,7 @@ final class Accounts {
     } catch (BeebotteException e) {
       String secret = first.namespace() + "/" + first.compiled().secretName();
       String what =
-          "listing the connections at "
-              + l.lane.endpoint()
-              + " (credentials of Secret "
-              + secret
-              + ")";
+          "listing the connections at " + l.endpoint + " (credentials of Secret " + secret + ")";
       if (e.kind() == BeebotteException.Kind.AUTHENTICATION) {
         throw new CliException("Beebotte refused the credentials: " + what + ": " + e.getMessage());
       }
@@ -218,26 +202,8 @@ final class Accounts {
       throw new CliException("Beebotte failed: " + what + ": " + e.getMessage());
     } catch (IllegalArgumentException e) {
       throw new CliException(
-          "policy "
-              + first.qualifiedName()
-              + ": endpoint "
-              + l.lane.endpoint()
-              + ": "
-              + e.getMessage());
+          "policy " + first.qualifiedName() + ": endpoint " + l.endpoint + ": " + e.getMessage());
     }
-  }
-
-  private static String owner(List<Connection> connections) {
-    for (Connection c : connections) {
-      if (c.owner() != null && !c.owner().isEmpty()) {
-        return c.owner();
-      }
-    }
-    return null;
-  }
-
-  private static String stripSlash(String endpoint) {
-    return endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
   }
 
   /** Says on stderr which policies the operator does not enforce, and why. */

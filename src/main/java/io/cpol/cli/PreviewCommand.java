@@ -4,8 +4,8 @@ import io.cpol.beebotte.Connection;
 import io.cpol.beebotte.ConnectionFilter;
 import io.cpol.beebotte.DropTarget;
 import io.cpol.enforce.AccountEvaluation;
+import io.cpol.enforce.AccountPass;
 import io.cpol.enforce.DropPlan;
-import io.cpol.enforce.DropPlanner;
 import io.cpol.enforce.PlannedDrop;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.ConnectionPolicyStatus;
@@ -107,11 +107,12 @@ final class PreviewCommand implements Callable<Integer> {
         }
         AccountView account = loaded.accountOf(target);
         int p = account.indexOf(target);
-        List<DropPlanner.Participant> participants =
-            target.dryRun()
-                ? List.of()
-                : List.of(new DropPlanner.Participant(p, target.compiled().maxDropsPerSync()));
-        DropPlan plan = DropPlanner.plan(account.evaluation(), participants, account.now());
+        DropPlan plan =
+            AccountPass.plan(
+                account.evaluation(),
+                q -> q == p,
+                AccountPass.ownBudget(account.evaluation().policies()),
+                account.now());
         preview = new Preview(target, existing, account, plan);
       }
       try {

@@ -2,8 +2,8 @@ package io.cpol.cli;
 
 import io.cpol.beebotte.Connection;
 import io.cpol.beebotte.ConnectionFilter;
+import io.cpol.enforce.AccountPass;
 import io.cpol.enforce.DropPlan;
-import io.cpol.enforce.DropPlanner;
 import io.cpol.enforce.PlannedDrop;
 import io.cpol.policy.ConnectionPolicy;
 import java.io.IOException;
@@ -93,13 +93,11 @@ final class WhyCommand implements Callable<Integer> {
     // The call each enforcing policy would make, planned on the userid's complete listing.
     List<DropPlan> plans = new ArrayList<>();
     for (int p = 0; p < a.policies().size(); p++) {
+      int only = p;
       plans.add(
           a.policies().get(p).dryRun()
               ? null
-              : DropPlanner.plan(
-                  a.evaluation(),
-                  List.of(new DropPlanner.Participant(p, Integer.MAX_VALUE)),
-                  a.now()));
+              : AccountPass.plan(a.evaluation(), q -> q == only, q -> Integer.MAX_VALUE, a.now()));
     }
     for (int i : SessionsCommand.sortedByUserid(listing)) {
       Connection c = listing.get(i);

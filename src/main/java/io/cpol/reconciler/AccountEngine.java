@@ -1,153 +1,141 @@
 package io.cpol.reconciler;
 
-import io.cpol.beebotte.BeebotteClient;
 import io.cpol.beebotte.BeebotteException;
-import io.cpol.beebotte.Connection;
 import io.cpol.beebotte.ConnectionFilter;
 import io.cpol.beebotte.ConnectionListing;
-import io.cpol.beebotte.Credentials;
-import io.cpol.beebotte.DropTarget;
-import io.cpol.beebotte.Protocol;
-import io.cpol.enforce.AccountEvaluation;
+import io.cpol.enforce.AccountPass;
 import io.cpol.enforce.AccountPolicies;
-import io.cpol.enforce.CompiledPolicy;
-import io.cpol.enforce.DropPlan;
 import io.cpol.enforce.DropPlanner;
-import io.cpol.enforce.PlannedDrop;
 import io.cpol.policy.ConnectionPolicy;
-import io.cpol.policy.DropRecord;
+import io.cpol.reconciler.LastListing.Listing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Enforces every policy of one Beebotte account: one listing per pass, one evaluation of every
- * connection against all the account's policies ({@link AccountPolicies}), one joint drop plan
- * ({@link DropPlanner}) made with bounded concurrency under one shared back-off, and one {@link
- * PassOutcome} per policy synced.
+ * Enforces every policy of one Beebotte account, coordinating its parts: {@link PassSchedule} says
+ * when policies are due, one listing per pass feeds {@link AccountPass} (one evaluation of every
+ * connection against all the account's policies, one joint drop plan by {@link DropPlanner}), and
+ * {@link DropCalls} makes the calls with bounded concurrency under the account's {@link
+ * AccountThrottle}; each policy synced gets one {@link PassOutcome}, told through {@link
+ * PassReports}.
  *
- * <p>Each policy keeps its own interval: a pass syncs the policies that are due (within a small
- * slack, so policies with the same interval always share a pass), and a new or changed policy is
- * due at once and acts on a listing at most {@link EngineSettings#freshListing()} old. Before every
- * drop call the engine checks that the policy it is made for still exists with the same generation,
- * so deleting, suspending, switching to DryRun or changing a policy stops its drops within the
- * calls already in flight.
+ * <p>A new or changed policy is due at once and acts on a listing at most {@link
+ * EngineSettings#freshListing()} old. Before every drop call the policy it is made for must still
+ * exist with the same generation, so deleting, suspending, switching to DryRun or changing a policy
+ * stops its drops within the calls already in flight. Every wake-up and pass runs through {@link
+ * TaskGuard}: whatever it throws, the due policies back off (1 s, doubling, at most min(interval,
+ * {@link EngineSettings#failureRetryCap()})).
  *
  * <p>An account is first one credential lane (endpoint + credentials); lanes whose listings show
  * the same owner are merged into one engine by {@link AccountEngines}: one listing for all, while
  * each policy's drops are still made with its own credentials.
  */
-final class AccountEngine {
+final class AccountEngine implements AccountWatch.Account {
   private static final Logger log = LoggerFactory.getLogger(AccountEngine.class);
 
-  private final AccountEngines registry;
-  private final String endpoint;
-  private final Object lock = new Object();
-  private final Map<AccountKey, Lane> lanes = new LinkedHashMap<>();
-  private final Map<String, Entry> entries = new HashMap<>();
-  private final AccountThrottle throttle;
-  private final AccountWatch watch;
+  /** Where an engine's account membership is decided (merging lanes of one owner, splitting). */
+  interface Owners {
+    /**
+     * A listing showed {@code owner}: true when another engine enforces that owner's account and
+     * {@code engine} handed its policies over (it then drops nothing).
+     */
+    boolean yieldsToOwner(AccountEngine engine, String owner);
 
-  // Guarded by lock.
-  private AccountPolicies index;
-  private List<Entry> indexed;
-  private Listing listing;
-  private String owner;
-  private boolean running;
-  private boolean dropping;
-  private boolean retired;
-  private ScheduledFuture<?> timer;
-  private Instant timerAt;
+    /** The engine's listing credentials stopped working: its other lanes go their own way. */
+    void split(AccountEngine engine);
 
-  AccountEngine(AccountEngines registry, String endpoint) {
-    this.registry = registry;
-    this.endpoint = endpoint;
-    this.throttle = new AccountThrottle(registry.settings().failureRetryCap());
-    this.watch = new AccountWatch(registry, this);
+    /** A pass ended; {@code empty}: the engine has no policy left. */
+    void passFinished(AccountEngine engine, boolean empty);
   }
 
-  // ---- For the reconnect watch ----
+  private final String endpoint;
+  private final EngineRuntime runtime;
+  private final EngineSettings settings;
+  private final PolicyDirectory directory;
+  private final PassReports reports;
+  private final Owners owners;
+  private final AccountThrottle throttle;
+  private final AccountWatch watch;
+  private final DropCalls dropCalls;
+  private final DropTurns turns = new DropTurns();
+  private final LastListing lastListing;
+  private final WakeUp wakeUp;
+  private final Object lock = new Object();
 
-  /** The registration of a policy this engine enforces, or null. */
-  PolicyRegistration registration(String uid) {
+  // Guarded by lock.
+  private final Map<AccountKey, Lane> lanes = new LinkedHashMap<>();
+  private final PassSchedule schedule;
+  private String owner;
+  private boolean running;
+  private boolean retired;
+
+  AccountEngine(
+      String endpoint,
+      EngineRuntime runtime,
+      EngineSettings settings,
+      PolicyDirectory directory,
+      PassReports reports,
+      Owners owners) {
+    this.endpoint = endpoint;
+    this.runtime = runtime;
+    this.settings = settings;
+    this.directory = directory;
+    this.reports = reports;
+    this.owners = owners;
+    this.schedule = new PassSchedule(settings.failureRetryCap());
+    this.lastListing = new LastListing(settings.freshListing());
+    this.wakeUp = new WakeUp(runtime, "account " + endpoint + ": wake-up", this::startPass);
+    this.throttle = new AccountThrottle(settings.failureRetryCap());
+    this.watch = new AccountWatch(this, runtime, settings, directory, reports);
+    this.dropCalls =
+        new DropCalls(
+            runtime.calls(),
+            runtime.clock(),
+            settings,
+            directory,
+            throttle,
+            reports.metrics(),
+            watch::counted);
+  }
+
+  @Override
+  public PolicyRegistration registration(String uid) {
     synchronized (lock) {
-      Entry e = entries.get(uid);
-      return e == null ? null : e.registration;
+      return schedule.registration(uid);
     }
   }
 
-  Lane lane(AccountKey key) {
+  @Override
+  public Lane lane(AccountKey key) {
     synchronized (lock) {
       return lanes.get(key);
     }
   }
 
-  /** Whether the watch must wait: the account is paused, or a pass is making its drop calls. */
-  boolean busy(Instant now) {
+  /** Whether the watch must wait: the account is paused (a pass's drops: {@link #turns()}). */
+  @Override
+  public boolean busy(Instant now) {
     synchronized (lock) {
-      return dropping || throttle.paused(now);
+      return throttle.paused(now);
     }
   }
 
-  /**
-   * The clients of one credential lane: listings (retried by the client), drops (the account's
-   * back-off instead) and the reconnect watch (its own metric labels).
-   */
-  record Lane(
-      AccountKey key,
-      Credentials credentials,
-      BeebotteClient lister,
-      BeebotteClient caller,
-      BeebotteClient watcher) {
-    void close() {
-      lister.close();
-      caller.close();
-      watcher.close();
-    }
+  @Override
+  public DropTurns turns() {
+    return turns;
   }
-
-  /** One registered policy and when it is due. */
-  private static final class Entry {
-    final PolicyRegistration registration;
-    Instant nextDueAt;
-
-    /** New or changed and not synced yet: may act on a listing up to freshListing old. */
-    boolean fresh = true;
-
-    Entry(PolicyRegistration registration, Instant nextDueAt) {
-      this.registration = registration;
-      this.nextDueAt = nextDueAt;
-    }
-
-    PolicyRef ref() {
-      return registration.ref();
-    }
-  }
-
-  /** The last successful listing, without what drops have closed since. */
-  private record Listing(List<Connection> connections, Instant listedAt, int skipped) {}
 
   String endpoint() {
     return endpoint;
   }
-
-  // ---- Registration (called by AccountEngines under its lock) ----
 
   /**
    * Adds or replaces a policy; a new or changed one is due now. Returns the lanes no policy uses
@@ -163,14 +151,11 @@ final class AccountEngine {
       if (!lanes.containsKey(registration.lane())) {
         throw new IllegalStateException("no lane " + registration.lane() + " in " + this);
       }
-      Entry old = entries.get(registration.ref().uid());
-      if (old == null || !old.registration.sameAs(registration)) {
+      Instant now = runtime.clock().instant();
+      if (schedule.put(registration, now)) {
         // A changed policy may no longer deny what it dropped: its watch ends at once.
         watch.forgetPolicy(registration.ref().uid());
-        Instant now = registry.clock().instant();
-        entries.put(registration.ref().uid(), new Entry(registration, now));
-        index = null;
-        scheduleLocked(now.plus(registry.settings().coalesce()));
+        scheduleLocked(now.plus(settings.coalesce()));
       }
       return unusedLanesLocked();
     }
@@ -179,9 +164,7 @@ final class AccountEngine {
   private List<Lane> unusedLanesLocked() {
     List<Lane> unused = new ArrayList<>();
     for (Lane lane : List.copyOf(lanes.values())) {
-      boolean used =
-          entries.values().stream().anyMatch(e -> e.registration.lane().equals(lane.key()));
-      if (!used) {
+      if (!schedule.uses(lane.key())) {
         lanes.remove(lane.key());
         unused.add(lane);
       }
@@ -193,34 +176,26 @@ final class AccountEngine {
   List<Lane> unregister(String uid) {
     watch.forgetPolicy(uid);
     synchronized (lock) {
-      if (entries.remove(uid) != null) {
-        index = null;
-      }
+      schedule.remove(uid);
       return unusedLanesLocked();
     }
   }
 
   boolean isEmpty() {
     synchronized (lock) {
-      return entries.isEmpty();
-    }
-  }
-
-  boolean hasLane(AccountKey key) {
-    synchronized (lock) {
-      return lanes.containsKey(key);
-    }
-  }
-
-  String owner() {
-    synchronized (lock) {
-      return owner;
+      return schedule.isEmpty();
     }
   }
 
   boolean running() {
     synchronized (lock) {
       return running;
+    }
+  }
+
+  private boolean retired() {
+    synchronized (lock) {
+      return retired;
     }
   }
 
@@ -234,43 +209,25 @@ final class AccountEngine {
         return null;
       }
       retired = true;
-      cancelTimerLocked();
-      Handover handover =
-          new Handover(new ArrayList<>(lanes.values()), new ArrayList<>(entries.values()));
+      wakeUp.stop();
+      Handover handover = new Handover(new ArrayList<>(lanes.values()), schedule.clear());
       lanes.clear();
-      entries.clear();
       return handover;
     }
   }
 
   /** What a merged engine brings: its lanes and its policies, with their schedules. */
-  static final class Handover {
-    private final List<Lane> lanes;
-    private final List<Entry> entries;
-
-    private Handover(List<Lane> lanes, List<Entry> entries) {
-      this.lanes = lanes;
-      this.entries = entries;
-    }
-
-    List<Lane> lanes() {
-      return lanes;
-    }
-
+  record Handover(List<Lane> lanes, List<PassSchedule.Entry> entries) {
     List<PolicyRef> policies() {
-      return entries.stream().map(Entry::ref).toList();
+      return entries.stream().map(PassSchedule.Entry::ref).toList();
     }
   }
 
   void adopt(Handover handover) {
     synchronized (lock) {
-      handover.lanes.forEach(lane -> lanes.putIfAbsent(lane.key(), lane));
-      for (Entry entry : handover.entries) {
-        entries.putIfAbsent(entry.ref().uid(), entry);
-      }
-      index = null;
-      Instant next =
-          entries.values().stream().map(e -> e.nextDueAt).min(Instant::compareTo).orElse(null);
+      handover.lanes().forEach(lane -> lanes.putIfAbsent(lane.key(), lane));
+      schedule.adopt(handover.entries());
+      Instant next = schedule.next();
       if (next != null) {
         scheduleLocked(next);
       }
@@ -280,200 +237,155 @@ final class AccountEngine {
   /** Splits off every lane but the one this engine lists with, with their policies. */
   List<Handover> splitOffOtherLanes() {
     synchronized (lock) {
-      AccountKey primary = primaryLaneLocked();
+      AccountKey primary = schedule.primaryLane();
       List<Handover> out = new ArrayList<>();
       for (Lane lane : List.copyOf(lanes.values())) {
         if (lane.key().equals(primary)) {
           continue;
         }
-        List<Entry> moving =
-            entries.values().stream()
-                .filter(e -> e.registration.lane().equals(lane.key()))
-                .toList();
-        moving.forEach(e -> entries.remove(e.ref().uid()));
-        moving.forEach(e -> e.nextDueAt = registry.clock().instant());
+        List<PassSchedule.Entry> moving = schedule.takeLane(lane.key(), runtime.clock().instant());
         lanes.remove(lane.key());
         out.add(new Handover(List.of(lane), new ArrayList<>(moving)));
       }
-      index = null;
       owner = null;
       return out;
     }
   }
 
-  /** Stops for good and closes the clients; a running pass finishes its calls in flight. */
+  /**
+   * Stops for good and closes the clients; a running pass makes no new call and reports nothing.
+   */
   void close() {
     watch.close();
     List<Lane> closing;
     synchronized (lock) {
       retired = true;
-      cancelTimerLocked();
+      wakeUp.stop();
       closing = new ArrayList<>(lanes.values());
       lanes.clear();
-      entries.clear();
+      schedule.clear();
     }
     closing.forEach(Lane::close);
   }
 
-  // ---- Scheduling ----
-
   private void scheduleLocked(Instant at) {
-    if (retired) {
-      return;
-    }
-    if (timer != null && timerAt != null && !timerAt.isAfter(at)) {
-      return;
-    }
-    cancelTimerLocked();
-    timerAt = at;
-    timer = registry.schedule(this::startPass, at);
-  }
-
-  private void cancelTimerLocked() {
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
-      timerAt = null;
+    if (!retired) {
+      wakeUp.at(at);
     }
   }
 
   private void startPass() {
     synchronized (lock) {
-      timer = null;
-      timerAt = null;
       if (running || retired) {
         return;
       }
       running = true;
     }
-    registry.runPass(this::pass);
+    try {
+      runtime.passes().execute(this::pass);
+    } catch (RejectedExecutionException closing) {
+      synchronized (lock) {
+        running = false;
+      }
+    }
   }
-
-  // ---- The pass ----
 
   /** Everything a pass works on, taken under the lock so registrations can change meanwhile. */
   private record Work(
       Instant start,
       AccountPolicies index,
-      List<Entry> order,
+      List<PassSchedule.Entry> order,
       boolean[] due,
       Listing reusable,
       Lane lister,
-      Map<AccountKey, Lane> lanes) {}
+      Map<AccountKey, Lane> lanes) {
+    List<PolicyRegistration> registrations() {
+      return order.stream().map(e -> e.registration).toList();
+    }
+  }
 
   private void pass() {
-    Work work = null;
-    Instant nextAt = null;
-    try {
-      work = takeWork();
+    Work[] work = {null};
+    Instant[] nextAt = {null};
+    TaskGuard.run(
+        "account " + this + ": pass",
+        () -> {
+          work[0] = takeWork();
+          if (work[0] != null) {
+            nextAt[0] = run(work[0]);
+          }
+        },
+        t -> failedUnexpectedly(work[0], t));
+    TaskGuard.run(
+        "account " + this + ": end of a pass",
+        () -> finishPass(nextAt[0]),
+        t -> {
+          synchronized (lock) {
+            running = false;
+            scheduleLocked(runtime.clock().instant().plus(PassSchedule.FIRST_BACKOFF));
+          }
+        });
+  }
+
+  /** A bug in a pass must not stop the account, nor spin it: the due policies back off. */
+  private void failedUnexpectedly(Work work, Throwable t) {
+    Instant now = runtime.clock().instant();
+    String message = "the operator failed unexpectedly: " + TaskGuard.describe(t);
+    List<PassSchedule.Entry> failing = new ArrayList<>();
+    synchronized (lock) {
       if (work != null) {
-        nextAt = run(work);
+        for (int p = 0; p < work.order().size(); p++) {
+          if (work.due()[p]) {
+            failing.add(work.order().get(p));
+          }
+        }
+      } else {
+        schedule.entries().stream().filter(e -> !e.nextDueAt().isAfter(now)).forEach(failing::add);
       }
-    } catch (RuntimeException | Error e) {
-      // A bug in a pass must not stop the account: report it and try again soon.
-      log.error("account {}: pass failed unexpectedly", this, e);
-      if (work != null) {
-        publishFailure(work, Reason.ReconcileError, "the operator failed unexpectedly: " + e);
-      }
-      nextAt = registry.clock().instant().plus(registry.settings().failureRetryCap());
-    } finally {
-      finishPass(nextAt);
+      failing.forEach(e -> schedule.failed(e, now, null));
+    }
+    if (!retired()) {
+      failing.forEach(e -> publishFailure(e.registration, now, Reason.ReconcileError, message));
     }
   }
 
   private Work takeWork() {
     synchronized (lock) {
-      Instant now = registry.clock().instant();
-      entries.values().removeIf(e -> !registry.directory().exists(e.ref()));
-      index = entries.isEmpty() ? null : index;
-      if (entries.isEmpty()) {
+      Instant now = runtime.clock().instant();
+      schedule.removeIf(ref -> !directory.exists(ref));
+      if (schedule.isEmpty()) {
         return null;
       }
       if (throttle.paused(now)) {
         scheduleLocked(throttle.pausedUntil());
         return null;
       }
-      if (index == null) {
-        indexed = new ArrayList<>(entries.values());
-        indexed.sort((a, b) -> a.ref().compareTo(b.ref()));
-        index = new AccountPolicies(indexed.stream().map(e -> e.registration.rules()).toList());
-      }
-      boolean[] due = new boolean[indexed.size()];
-      boolean anyDue = false;
-      Set<Duration> dueIntervals = new HashSet<>();
-      for (int p = 0; p < indexed.size(); p++) {
-        Entry e = indexed.get(p);
-        due[p] = !e.nextDueAt.isAfter(now.plus(slack(e)));
-        anyDue |= due[p];
-        if (due[p]) {
-          dueIntervals.add(e.registration.interval());
-        }
-      }
-      // Policies with the same interval share passes: one due within half an interval joins this
-      // pass (once: from then on they are due together), so their account is listed once per
-      // interval, not once per policy phase.
-      boolean allFresh = true;
-      for (int p = 0; p < indexed.size(); p++) {
-        Entry e = indexed.get(p);
-        Duration interval = e.registration.interval();
-        if (!due[p]
-            && dueIntervals.contains(interval)
-            && !e.nextDueAt.isAfter(now.plus(interval.dividedBy(2)))) {
-          due[p] = true;
-        }
-        allFresh &= !due[p] || e.fresh;
-      }
-      if (!anyDue) {
-        scheduleLocked(nextDueLocked());
+      PassSchedule.Due due = schedule.due(now);
+      if (due == null) {
+        scheduleLocked(schedule.next());
         return null;
       }
       // A sync at its interval lists afresh; only policies just applied or changed share a
       // listing made a moment ago (so a batch applied together costs one listing).
-      Listing reusable =
-          allFresh
-                  && listing != null
-                  && !now.isAfter(listing.listedAt().plus(registry.settings().freshListing()))
-              ? listing
-              : null;
+      Listing reusable = due.allFresh() ? lastListing.reusable(now) : null;
       return new Work(
           now,
-          index,
-          List.copyOf(indexed),
-          due,
+          due.policies(),
+          due.order(),
+          due.due(),
           reusable,
-          lanes.get(primaryLaneLocked()),
+          lanes.get(schedule.primaryLane()),
           Map.copyOf(lanes));
     }
-  }
-
-  /** Policies due this soon after a pass are synced in it: same-interval policies stay together. */
-  private static Duration slack(Entry e) {
-    Duration tenth = e.registration.interval().dividedBy(10);
-    Duration second = Duration.ofSeconds(1);
-    return tenth.compareTo(second) < 0 ? tenth : second;
-  }
-
-  private Instant nextDueLocked() {
-    return entries.values().stream().map(e -> e.nextDueAt).min(Instant::compareTo).orElse(null);
-  }
-
-  private AccountKey primaryLaneLocked() {
-    // The lane of the first policy in account order: stable while that policy stays.
-    return entries.values().stream()
-        .map(Entry::ref)
-        .sorted()
-        .findFirst()
-        .map(ref -> entries.get(ref.uid()).registration.lane())
-        .orElseGet(() -> lanes.keySet().iterator().next());
   }
 
   private void finishPass(Instant nextAt) {
     boolean empty;
     synchronized (lock) {
       running = false;
-      empty = entries.isEmpty();
+      empty = schedule.isEmpty();
       if (!empty) {
-        Instant next = nextDueLocked();
+        Instant next = schedule.next();
         if (nextAt != null && (next == null || nextAt.isBefore(next))) {
           next = nextAt;
         }
@@ -486,77 +398,67 @@ final class AccountEngine {
         }
       }
     }
-    registry.passFinished(this, empty);
+    owners.passFinished(this, empty);
   }
 
   /** Runs one pass; returns when the account needs the next one earlier than policies are due. */
   private Instant run(Work work) {
-    Instant started = registry.clock().instant();
+    Instant started = runtime.clock().instant();
     Listing current;
     if (work.reusable() != null) {
       current = work.reusable();
-      registry.metrics().listing("reused");
+      reports.metrics().listing("reused");
     } else {
       try {
         ConnectionListing listed = work.lister().lister().list(ConnectionFilter.all());
         throttle.succeeded();
         current = new Listing(listed.connections(), work.start(), listed.skipped());
-        registry.metrics().listing("fetched");
-        if (registry.yieldsToOwner(this, ownerOf(current.connections()))) {
+        reports.metrics().listing("fetched");
+        if (owners.yieldsToOwner(this, AccountLanes.ownerOf(current.connections()))) {
           // Another engine already enforces this owner's account with other credentials: this
           // one handed its policies over and drops nothing, so no session is dropped twice.
           return null;
         }
       } catch (BeebotteException e) {
-        registry.metrics().listing("failed");
+        reports.metrics().listing("failed");
         return listingFailed(work, e);
       }
     }
-    Set<String> closedByWatch = watch.closedSince(current.listedAt());
-    if (!closedByWatch.isEmpty()) {
-      current =
-          new Listing(
-              current.connections().stream()
-                  .filter(c -> !closedByWatch.contains(c.userid() + "\n" + c.sid()))
-                  .toList(),
-              current.listedAt(),
-              current.skipped());
+    if (retired()) {
+      // Closed while listing: nothing more to do or to tell.
+      return null;
     }
-    synchronized (lock) {
-      listing = current;
-    }
-
-    // Evaluate the due policies, plan the drops of the enforcing ones.
-    Instant now = registry.clock().instant();
-    boolean[] skipped = new boolean[work.due().length];
-    List<DropPlanner.Participant> participants = new ArrayList<>();
-    for (int p = 0; p < skipped.length; p++) {
-      skipped[p] = !work.due()[p];
-      PolicyRegistration r = work.order().get(p).registration;
-      if (work.due()[p] && !r.dryRun()) {
-        participants.add(new DropPlanner.Participant(p, r.rules().maxDropsPerSync()));
-      }
-    }
-    AccountEvaluation evaluation = work.index().evaluate(current.connections(), now, skipped);
-    DropPlan plan = DropPlanner.plan(evaluation, participants, now);
-
-    // Drop.
-    synchronized (lock) {
-      dropping = !plan.calls().isEmpty();
-    }
-    CallResults results;
+    // The watch and this pass take turns (DropTurns): from here until the calls end no watch
+    // check runs, so every session the watch closed since the listing is known and taken out, and
+    // a session is dropped and counted once, by the pass or by the watch.
+    turns.passDropping();
+    AccountPass pass;
+    DropCalls.Results results;
     try {
-      results = execute(work, plan, current.listedAt());
+      current = lastListing.listed(current, watch.closedSince(current.listedAt()));
+
+      pass =
+          AccountPass.run(
+              work.index(), current.connections(), work.due(), runtime.clock().instant());
+
+      results =
+          dropCalls.run(
+              new DropCalls.Batch(
+                  pass.plan().calls(),
+                  work.registrations(),
+                  work.lanes(),
+                  current.listedAt(),
+                  shortestInterval(work),
+                  () -> progress(work),
+                  this::retired));
     } finally {
-      synchronized (lock) {
-        dropping = false;
-      }
+      turns.passEnded();
     }
-    if (!results.closed.isEmpty()) {
-      removeClosed(current, results.closed);
+    lastListing.closed(current, results.closed);
+    if (retired()) {
+      return null;
     }
 
-    // Record.
     int reportLimit = 0;
     for (int p = 0; p < work.order().size(); p++) {
       if (work.due()[p]) {
@@ -566,27 +468,32 @@ final class AccountEngine {
     }
     PassOutcomes.Inputs inputs =
         new PassOutcomes.Inputs(
-            evaluation,
-            plan,
+            pass.evaluation(),
+            pass.plan(),
             results.closed,
             results.byCall,
             SessionReports.head(current.connections(), reportLimit),
             current.listedAt(),
             current.skipped());
-    Instant finished = registry.clock().instant();
+    Instant finished = runtime.clock().instant();
     Instant retryAt = null;
     for (int p = 0; p < work.order().size(); p++) {
       if (!work.due()[p]) {
         continue;
       }
-      Entry entry = work.order().get(p);
+      PassSchedule.Entry entry = work.order().get(p);
       PolicyRegistration r = entry.registration;
-      Optional<ConnectionPolicy> live = registry.directory().current(r.ref(), r.generation());
+      Optional<ConnectionPolicy> live = directory.current(r.ref(), r.generation());
       if (live.isEmpty()) {
         continue;
       }
       PassOutcome outcome = PassOutcomes.of(inputs, p, r, finished);
       Duration wait = r.interval();
+      if (PassOutcomes.lateWideDrops(inputs, p, finished) > 0) {
+        // Wide calls the pass reached too late are not made: their sessions wait for a pass soon
+        // (as after a failure), not for a whole interval.
+        wait = min(wait, settings.failureRetryCap());
+      }
       if (results.postponed[p] > 0) {
         // Beebotte asked to slow down: the rest of this policy's drops wait for the pause to end.
         Instant resume = throttle.pausedUntil();
@@ -594,95 +501,83 @@ final class AccountEngine {
         retryAt = retryAt == null || resume.isBefore(retryAt) ? resume : retryAt;
       }
       synchronized (lock) {
-        entry.nextDueAt = work.start().plus(wait);
-        entry.fresh = false;
+        PassSchedule.synced(entry, work.start().plus(wait));
       }
-      registry.published(live.get(), r, outcome);
+      reports.published(live.get(), r, outcome);
     }
-    for (int p = 0; p < work.order().size(); p++) {
-      if (work.due()[p]) {
-        // Drops made for a policy that changed or was deleted meanwhile still reach its status
-        // (its reconcile writes what its new generation says, with these counts).
-        registry.progress(work.order().get(p).ref());
-      }
-    }
-    registry.metrics().sync(Duration.between(started, registry.clock().instant()), "success");
-    if (plan.calls().size() > 0) {
+    // Drops made for a policy that changed or was deleted meanwhile still reach its status (its
+    // reconcile writes what its new generation says, with these counts).
+    progress(work);
+    reports.metrics().sync(Duration.between(started, runtime.clock().instant()), "success");
+    if (pass.plan().calls().size() > 0) {
       log.info(
           "account {}: {} connections, {} drop calls, {} sessions closed, in {} ms",
           this,
           current.connections().size(),
-          plan.calls().size(),
+          pass.plan().calls().size(),
           results.closed.size(),
-          Duration.between(started, registry.clock().instant()).toMillis());
+          Duration.between(started, runtime.clock().instant()).toMillis());
     }
     return retryAt;
   }
 
+  private void progress(Work work) {
+    for (int p = 0; p < work.order().size(); p++) {
+      if (work.due()[p]) {
+        reports.progress(work.order().get(p).ref());
+      }
+    }
+  }
+
   private Instant listingFailed(Work work, BeebotteException e) {
-    Instant now = registry.clock().instant();
+    Instant now = runtime.clock().instant();
     boolean authentication = e.kind() == BeebotteException.Kind.AUTHENTICATION;
     Reason reason = authentication ? Reason.AuthenticationFailed : Reason.BeebotteUnavailable;
     String message =
         "listing connections at " + endpoint + " failed: " + ConnectionPolicyReconciler.describe(e);
     Instant pausedUntil =
         AccountThrottle.slowsDown(e) ? throttle.failed(e, now, shortestInterval(work)) : now;
-    if (authentication && work.lanes().size() > 1) {
+    boolean split = authentication && work.lanes().size() > 1;
+    if (split) {
       // These credentials stopped working: the other lanes list with their own again.
-      registry.split(this);
+      owners.split(this);
     }
     Instant retryAt = null;
     for (int p = 0; p < work.order().size(); p++) {
-      Entry entry = work.order().get(p);
+      PassSchedule.Entry entry = work.order().get(p);
       PolicyRegistration r = entry.registration;
-      if (!work.due()[p] || !r.lane().equals(work.lister().key())) {
+      // Every due policy of the account failed with its listing, whatever its lane, but those
+      // split off: they list with their own credentials at once.
+      if (!work.due()[p] || (split && !r.lane().equals(work.lister().key()))) {
         continue;
       }
       // Failures are never remembered longer than the retry: min(interval, cap), or Retry-After.
-      Duration retry = min(r.interval(), registry.settings().failureRetryCap());
-      Instant at = now.plus(retry);
-      if (pausedUntil.isAfter(at)) {
-        at = pausedUntil;
+      Instant notBefore = now.plus(min(r.interval(), settings.failureRetryCap()));
+      if (pausedUntil.isAfter(notBefore)) {
+        notBefore = pausedUntil;
       }
+      Instant at;
       synchronized (lock) {
-        entry.nextDueAt = at;
+        at = schedule.failed(entry, now, notBefore);
       }
       retryAt = retryAt == null || at.isBefore(retryAt) ? at : retryAt;
       publishFailure(r, now, reason, message);
     }
-    registry.metrics().sync(Duration.between(work.start(), now), reason.name());
+    reports.metrics().sync(Duration.between(work.start(), now), reason.name());
     return retryAt;
   }
 
-  private void publishFailure(Work work, Reason reason, String message) {
-    Instant now = registry.clock().instant();
-    for (int p = 0; p < work.order().size(); p++) {
-      PolicyRegistration r = work.order().get(p).registration;
-      if (work.due()[p]) {
-        publishFailure(r, now, reason, message);
-      }
-    }
-  }
-
-  /** Publishes a failed pass for {@code r}, unless its generation is gone meanwhile. */
+  /**
+   * Publishes a failed pass for {@code r}, unless its generation is gone meanwhile: the one place a
+   * pass's failure message leaves the engine.
+   */
   private void publishFailure(PolicyRegistration r, Instant now, Reason reason, String message) {
-    registry
-        .directory()
+    directory
         .current(r.ref(), r.generation())
         .ifPresent(
             live ->
-                registry.published(
+                reports.published(
                     live, r, PassOutcome.failed(r.generation(), now, reason, message)));
-  }
-
-  /** The account name a listing shows, or null when it shows none (an empty account). */
-  private static String ownerOf(List<Connection> connections) {
-    for (Connection c : connections) {
-      if (c.owner() != null && !c.owner().isEmpty()) {
-        return c.owner();
-      }
-    }
-    return null;
   }
 
   void owner(String owner) {
@@ -691,191 +586,10 @@ final class AccountEngine {
     }
   }
 
-  /** So a pass reusing this listing within a second does not drop or count them again. */
-  private void removeClosed(Listing from, Set<Connection> closed) {
-    synchronized (lock) {
-      if (listing != from) {
-        return;
-      }
-      List<Connection> remaining = new ArrayList<>(from.connections().size());
-      for (Connection c : from.connections()) {
-        if (!closed.contains(c)) {
-          remaining.add(c);
-        }
-      }
-      listing = new Listing(List.copyOf(remaining), from.listedAt(), from.skipped());
-    }
-  }
-
-  // ---- Drop calls ----
-
-  /** How each planned call ended. */
-  enum CallStatus {
-    /** Made and answered 2xx. */
-    DROPPED,
-    /** Made and refused: nothing was closed. */
-    REFUSED,
-    /** Made but the answer was lost or 5xx: it may or may not have closed the sessions. */
-    UNKNOWN,
-    /** Not made: Beebotte asked the account to slow down first. */
-    POSTPONED,
-    /** Not made: its policy was deleted or changed, or a deciding rule expired. */
-    CANCELLED,
-    /** Not made: re-listing showed the session gone or no longer denied. */
-    VERIFIED_AWAY
-  }
-
-  /** One call's result. */
-  record CallResult(CallStatus status, BeebotteException failure, Connection closedInstead) {}
-
-  private static final class CallResults {
-    final CallResult[] byCall;
-    final Set<Connection> closed = Collections.newSetFromMap(new IdentityHashMap<>());
-    final int[] postponed;
-
-    CallResults(int calls, int policies) {
-      byCall = new CallResult[calls];
-      postponed = new int[policies];
-    }
-  }
-
-  private CallResults execute(Work work, DropPlan plan, Instant listedAt) {
-    List<PlannedDrop> calls = plan.calls();
-    CallResults results = new CallResults(calls.size(), work.order().size());
-    if (calls.isEmpty()) {
-      return results;
-    }
-    ConcurrentLinkedQueue<Integer> queue = new ConcurrentLinkedQueue<>();
-    for (int k = 0; k < calls.size(); k++) {
-      queue.add(k);
-    }
-    AtomicBoolean stop = new AtomicBoolean();
-    int workers = Math.min(registry.settings().dropConcurrency(), calls.size());
-    CountDownLatch done = new CountDownLatch(workers);
-    for (int w = 0; w < workers; w++) {
-      registry.runCall(
-          () -> {
-            try {
-              Integer k;
-              while ((k = queue.poll()) != null) {
-                PlannedDrop call = calls.get(k);
-                CallResult result = stop.get() ? postponed() : call(work, call, stop);
-                record(work, call, result, results, listedAt);
-                results.byCall[k] = result;
-              }
-            } finally {
-              done.countDown();
-            }
-          });
-    }
-    awaitWithProgress(done, work);
-    for (int k = 0; k < calls.size(); k++) {
-      if (results.byCall[k].status() == CallStatus.POSTPONED) {
-        results.postponed[calls.get(k).policy()]++;
-      }
-    }
-    return results;
-  }
-
-  private static CallResult postponed() {
-    return new CallResult(CallStatus.POSTPONED, null, null);
-  }
-
-  /** Waits for the workers, writing the drops made so far to status every so often. */
-  private void awaitWithProgress(CountDownLatch done, Work work) {
-    long every = registry.settings().progressEvery().toMillis();
-    try {
-      while (!done.await(every, TimeUnit.MILLISECONDS)) {
-        for (int p = 0; p < work.order().size(); p++) {
-          if (work.due()[p]) {
-            registry.progress(work.order().get(p).ref());
-          }
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private CallResult call(Work work, PlannedDrop call, AtomicBoolean stop) {
-    PolicyRegistration r = work.order().get(call.policy()).registration;
-    Instant now = registry.clock().instant();
-    if (registry.directory().current(r.ref(), r.generation()).isEmpty()
-        || (call.validUntil() != null && !now.isBefore(call.validUntil()))) {
-      return new CallResult(CallStatus.CANCELLED, null, null);
-    }
-    if (throttle.paused(now)) {
-      stop.set(true);
-      return postponed();
-    }
-    BeebotteClient client = work.lanes().get(r.lane()).caller();
-    Connection closedInstead = null;
-    try {
-      if (call.verifyFirst()) {
-        Optional<Connection> still = stillDenied(client, r.rules(), call, now);
-        if (still.isEmpty()) {
-          return new CallResult(CallStatus.VERIFIED_AWAY, null, null);
-        }
-        closedInstead = still.get();
-      }
-      client.drop(call.target());
-      throttle.succeeded();
-      return new CallResult(CallStatus.DROPPED, null, closedInstead);
-    } catch (BeebotteException e) {
-      if (AccountThrottle.slowsDown(e)) {
-        throttle.failed(e, registry.clock().instant(), shortestInterval(work));
-        stop.set(true);
-      }
-      boolean ambiguous = e.kind() == BeebotteException.Kind.TRANSIENT && e.httpStatus() != 429;
-      return new CallResult(ambiguous ? CallStatus.UNKNOWN : CallStatus.REFUSED, e, null);
-    }
-  }
-
-  /**
-   * Re-lists the MQTT session a verify-first call targets: the call is made only if what is there
-   * now is still denied by the call's policy (a device that came back from an allowed address is
-   * left alone).
-   */
-  private Optional<Connection> stillDenied(
-      BeebotteClient client, CompiledPolicy rules, PlannedDrop call, Instant now) {
-    DropTarget target = call.target();
-    List<Connection> there =
-        client
-            .list(
-                ConnectionFilter.session(target.userid(), target.sid()).withProtocol(Protocol.mqtt))
-            .connections();
-    if (there.size() != 1 || !rules.evaluate(there.get(0), now).denied()) {
-      return Optional.empty();
-    }
-    return Optional.of(there.get(0));
-  }
-
-  /** Counts a finished call where it belongs: the closed set, the ledger, the metrics. */
-  private void record(
-      Work work, PlannedDrop call, CallResult result, CallResults results, Instant listedAt) {
-    String protocol =
-        call.target().protocol() != null
-            ? call.target().protocol().wireName()
-            : String.valueOf(call.closes().get(0).protocol());
-    switch (result.status()) {
-      case DROPPED -> {
-        Instant landed = registry.clock().instant();
-        List<DropRecord> drops = PassOutcomes.dropRecords(call, result, landed);
-        synchronized (results) {
-          results.closed.addAll(call.closes());
-        }
-        watch.counted(work.order().get(call.policy()).registration, call, drops, landed, listedAt);
-      }
-      case REFUSED -> registry.metrics().drops(protocol, "failure", call.closes().size());
-      case UNKNOWN -> registry.metrics().drops(protocol, "unknown", call.closes().size());
-      default -> {}
-    }
-  }
-
   /** The shortest interval of the pass's policies, capped at the failure retry cap. */
   private Duration shortestInterval(Work work) {
-    Duration shortest = registry.settings().failureRetryCap();
-    for (Entry e : work.order()) {
+    Duration shortest = settings.failureRetryCap();
+    for (PassSchedule.Entry e : work.order()) {
       shortest = min(shortest, e.registration.interval());
     }
     return shortest;

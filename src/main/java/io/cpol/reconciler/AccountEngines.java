@@ -2,53 +2,53 @@ package io.cpol.reconciler;
 
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.ConnectionPolicyStatus;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every {@link AccountEngine} of the operator, and what outlives them: each policy's {@link
- * PolicyLedger} (its counts) and latest {@link PassOutcome}. Routes a registration to the engine of
- * its credential lane, moves it when its credentials or endpoint change, merges engines whose
- * listings show the same owner, and owns the threads engines run on.
+ * Every {@link AccountEngine} of the operator: routes a registration to the engine of its
+ * credential lane, moves it when its credentials or endpoint change, merges engines whose listings
+ * show the same owner ({@link AccountLanes}) and splits them when the listing credentials stop
+ * working. What outlives an engine (ledgers, outcomes) is in {@link PassReports}; the time and
+ * threads engines run on are the {@link EngineRuntime}, shut down here in order.
  */
-final class AccountEngines implements AutoCloseable {
+final class AccountEngines implements AccountEngine.Owners, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AccountEngines.class);
 
   private final BeebotteClientFactory clients;
   private final EngineRuntime runtime;
-  private final Clock clock;
-  private final OperatorMetrics metrics;
-  private final PolicyEvents events;
   private final EngineSettings settings;
+  private final PassReports reports;
+  private volatile PolicyDirectory live;
 
-  private volatile PolicyDirectory directory;
-  private volatile Consumer<PolicyRef> trigger = ref -> {};
+  /** The live view of policies, for engines made before {@link #connect} was called too. */
+  private final PolicyDirectory directory =
+      new PolicyDirectory() {
+        @Override
+        public Optional<ConnectionPolicy> current(PolicyRef ref, long generation) {
+          PolicyDirectory d = live;
+          return d == null ? Optional.empty() : d.current(ref, generation);
+        }
+
+        @Override
+        public boolean exists(PolicyRef ref) {
+          PolicyDirectory d = live;
+          return d != null && d.exists(ref);
+        }
+      };
 
   // Guarded by this.
   private final Map<AccountKey, AccountEngine> byLane = new HashMap<>();
   private final Map<String, AccountEngine> byUid = new HashMap<>();
   private final Map<String, AccountEngine> owners = new HashMap<>();
-
-  private final Map<String, PolicyLedger> ledgers = new ConcurrentHashMap<>();
-  private final Map<String, PassOutcome> outcomes = new ConcurrentHashMap<>();
-  private final Map<String, Long> progressShown = new ConcurrentHashMap<>();
-  private final Map<String, Long> progressAt = new ConcurrentHashMap<>();
-  private final Set<String> progressPending = ConcurrentHashMap.newKeySet();
 
   AccountEngines(
       BeebotteClientFactory clients,
@@ -58,27 +58,23 @@ final class AccountEngines implements AutoCloseable {
       EngineSettings settings) {
     this.clients = clients;
     this.runtime = runtime;
-    this.clock = runtime.clock();
-    this.metrics = metrics;
-    this.events = events;
     this.settings = settings;
+    this.reports = new PassReports(runtime, settings, metrics, events);
   }
 
   /** Wires the live view of policies and the way to ask for a policy's reconcile. */
   void connect(PolicyDirectory directory, Consumer<PolicyRef> trigger) {
-    this.directory = directory;
-    this.trigger = trigger;
+    this.live = directory;
+    reports.trigger(trigger);
   }
-
-  // ---- Policies ----
 
   /** Registers (or re-registers) a policy generation with the engine of its account. */
   synchronized void register(PolicyRegistration registration) {
     String uid = registration.ref().uid();
     AccountEngine target = byLane.get(registration.lane());
-    AccountEngine.Lane lane = null;
+    Lane lane = null;
     if (target == null) {
-      target = new AccountEngine(this, registration.lane().endpoint());
+      target = newEngine(registration.lane().endpoint());
       lane = newLane(registration);
       byLane.put(registration.lane(), target);
     }
@@ -92,7 +88,7 @@ final class AccountEngines implements AutoCloseable {
 
   /** Stops enforcing a policy (invalid, suspended, without credentials): its ledger stays. */
   synchronized void unregister(PolicyRef ref) {
-    outcomes.remove(ref.uid());
+    reports.forgetOutcome(ref.uid());
     AccountEngine engine = byUid.remove(ref.uid());
     if (engine != null) {
       release(engine, engine.unregister(ref.uid()));
@@ -101,10 +97,7 @@ final class AccountEngines implements AutoCloseable {
 
   /** The uids of every policy something is kept for (ledger, outcome, registration). */
   Set<String> knownPolicies() {
-    Set<String> known = new HashSet<>(ledgers.keySet());
-    known.addAll(outcomes.keySet());
-    known.addAll(progressShown.keySet());
-    known.addAll(progressAt.keySet());
+    Set<String> known = reports.known();
     synchronized (this) {
       known.addAll(byUid.keySet());
     }
@@ -113,76 +106,21 @@ final class AccountEngines implements AutoCloseable {
 
   /** Forgets everything about these policies (they no longer exist). */
   void forgetPolicies(Set<String> goneUids) {
-    ledgers.keySet().removeAll(goneUids);
-    outcomes.keySet().removeAll(goneUids);
-    progressShown.keySet().removeAll(goneUids);
-    progressAt.keySet().removeAll(goneUids);
+    reports.forget(goneUids);
     goneUids.forEach(uid -> unregister(new PolicyRef(uid, "", "")));
   }
 
-  PolicyLedger ledger(PolicyRef ref) {
-    return ledgers.computeIfAbsent(ref.uid(), u -> PolicyLedger.seededFrom(null));
-  }
-
-  /**
-   * The policy's ledger, seeded from {@code status} the first time this process sees the policy,
-   * and never below what {@code status} says.
-   */
   PolicyLedger ledger(PolicyRef ref, ConnectionPolicyStatus status) {
-    PolicyLedger ledger = ledgers.computeIfAbsent(ref.uid(), u -> PolicyLedger.seededFrom(status));
-    ledger.atLeast(status);
-    return ledger;
+    return reports.ledger(ref, status);
   }
 
   /** The latest pass outcome for this generation of the policy, if any. */
   Optional<PassOutcome> outcome(PolicyRef ref, long generation) {
-    return Optional.ofNullable(outcomes.get(ref.uid())).filter(o -> o.generation() == generation);
+    return reports.outcome(ref, generation);
   }
 
-  // ---- What engines report ----
-
-  /** A pass produced an outcome for a policy that still exists: record it, tell the user. */
-  void published(ConnectionPolicy live, PolicyRegistration registration, PassOutcome outcome) {
-    outcomes.put(registration.ref().uid(), outcome);
-    metrics.policySync(outcome.succeeded() ? "success" : outcome.failure().name());
-    if (!outcome.drops().isEmpty()) {
-      String summary = DropSummary.describe(outcome.drops());
-      log.info("policy {} dropped {}", registration.ref(), summary);
-      events.normal(live, "Dropped", "Dropped " + summary);
-    }
-    progressShown.put(registration.ref().uid(), ledger(registration.ref()).snapshot().version());
-    trigger.accept(registration.ref());
-  }
-
-  /**
-   * Drops were made for a policy outside a pass's outcome (a long pass, the reconnect watch): have
-   * them written to status, at most once per {@link EngineSettings#progressEvery()} per policy.
-   */
-  void progress(PolicyRef ref) {
-    long version = ledger(ref).snapshot().version();
-    Long shown = progressShown.get(ref.uid());
-    if (shown != null && shown == version) {
-      return;
-    }
-    long now = clock.millis();
-    long every = settings.progressEvery().toMillis();
-    Long last = progressAt.get(ref.uid());
-    if (last == null || now - last >= every) {
-      progressAt.put(ref.uid(), now);
-      progressShown.put(ref.uid(), version);
-      trigger.accept(ref);
-    } else if (progressPending.add(ref.uid())) {
-      schedule(
-          () -> {
-            progressPending.remove(ref.uid());
-            progress(ref);
-          },
-          last + every - now);
-    }
-  }
-
-  /** An engine finished a pass: retire it if it has no policy left. */
-  synchronized void passFinished(AccountEngine engine, boolean empty) {
+  @Override
+  public synchronized void passFinished(AccountEngine engine, boolean empty) {
     if (empty) {
       retire(engine);
     }
@@ -194,11 +132,12 @@ final class AccountEngines implements AutoCloseable {
    * its policies and lanes over to it and returns true; otherwise it becomes the owner's engine.
    * One account, one listing per pass, no session dropped twice.
    */
-  synchronized boolean yieldsToOwner(AccountEngine engine, String owner) {
-    if (owner == null) {
+  @Override
+  public synchronized boolean yieldsToOwner(AccountEngine engine, String owner) {
+    String key = AccountLanes.account(engine.endpoint(), owner);
+    if (key == null) {
       return false;
     }
-    String key = engine.endpoint() + "\n" + owner;
     AccountEngine other = owners.get(key);
     if (other == null || other == engine || !distinctEngines().contains(other)) {
       owners.values().removeIf(e -> e == engine);
@@ -220,15 +159,19 @@ final class AccountEngines implements AutoCloseable {
     return true;
   }
 
-  /** A merged engine's listing credentials stopped working: its other lanes go their own way. */
-  synchronized void split(AccountEngine engine) {
+  @Override
+  public synchronized void split(AccountEngine engine) {
     owners.values().removeIf(e -> e == engine);
     for (AccountEngine.Handover handover : engine.splitOffOtherLanes()) {
-      AccountEngine alone = new AccountEngine(this, engine.endpoint());
+      AccountEngine alone = newEngine(engine.endpoint());
       handover.lanes().forEach(lane -> byLane.put(lane.key(), alone));
       handover.policies().forEach(ref -> byUid.put(ref.uid(), alone));
       alone.adopt(handover);
     }
+  }
+
+  private AccountEngine newEngine(String endpoint) {
+    return new AccountEngine(endpoint, runtime, settings, directory, reports, this);
   }
 
   private void retire(AccountEngine engine) {
@@ -241,8 +184,8 @@ final class AccountEngines implements AutoCloseable {
     engine.close();
   }
 
-  private void release(AccountEngine engine, List<AccountEngine.Lane> unused) {
-    for (AccountEngine.Lane lane : unused) {
+  private void release(AccountEngine engine, List<Lane> unused) {
+    for (Lane lane : unused) {
       byLane.remove(lane.key());
       lane.close();
     }
@@ -257,9 +200,9 @@ final class AccountEngines implements AutoCloseable {
     return new ArrayList<>(seen.keySet());
   }
 
-  private AccountEngine.Lane newLane(PolicyRegistration registration) {
+  private Lane newLane(PolicyRegistration registration) {
     String endpoint = registration.lane().endpoint();
-    return new AccountEngine.Lane(
+    return new Lane(
         registration.lane(),
         registration.credentials(),
         clients.create(endpoint, registration.credentials(), BeebotteClientFactory.Purpose.LISTING),
@@ -267,53 +210,11 @@ final class AccountEngines implements AutoCloseable {
         clients.create(endpoint, registration.credentials(), BeebotteClientFactory.Purpose.WATCH));
   }
 
-  // ---- For engines ----
-
-  Clock clock() {
-    return clock;
-  }
-
-  EngineSettings settings() {
-    return settings;
-  }
-
-  OperatorMetrics metrics() {
-    return metrics;
-  }
-
-  PolicyDirectory directory() {
-    return directory;
-  }
-
-  PolicyEvents events() {
-    return events;
-  }
-
-  ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
-    return runtime.timer().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
-  }
-
   /**
-   * Runs {@code task} at {@code at}, never earlier: a delay cut to whole milliseconds would wake it
-   * before it is due, to find nothing to do and wait again for less than a millisecond, at once.
+   * Closes in order: every engine first (no new wake-up, pass or call; a pass in flight ends
+   * without reporting), then the runtime (the timer, the passes in flight, then the workers), so no
+   * pass meets a closed executor.
    */
-  ScheduledFuture<?> schedule(Runnable task, Instant at) {
-    Duration delay = Duration.between(clock.instant(), at);
-    long nanos =
-        delay.isNegative()
-            ? 0
-            : delay.getSeconds() >= 86_400L * 365 ? Long.MAX_VALUE : delay.toNanos();
-    return runtime.timer().schedule(task, nanos, TimeUnit.NANOSECONDS);
-  }
-
-  void runPass(Runnable pass) {
-    runtime.passes().execute(pass);
-  }
-
-  void runCall(Runnable call) {
-    runtime.calls().execute(call);
-  }
-
   @Override
   public void close() {
     List<AccountEngine> all;
@@ -323,8 +224,6 @@ final class AccountEngines implements AutoCloseable {
       byUid.clear();
     }
     all.forEach(AccountEngine::close);
-    runtime.timer().shutdownNow();
-    runtime.passes().shutdownNow();
-    runtime.calls().shutdownNow();
+    runtime.shutdown();
   }
 }

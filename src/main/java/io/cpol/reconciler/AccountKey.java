@@ -10,7 +10,7 @@ import java.util.HexFormat;
  * One Beebotte account as the operator sees it: an endpoint plus credentials. The credentials are
  * kept only as a SHA-256 fingerprint, so keys can be logged or used as map keys safely.
  */
-record AccountKey(String endpoint, String fingerprint) {
+public record AccountKey(String endpoint, String fingerprint) {
 
   static AccountKey of(String endpoint, Credentials credentials) {
     String material =

@@ -6,25 +6,21 @@ import io.cpol.beebotte.Connection;
 import io.cpol.beebotte.ConnectionFilter;
 import io.cpol.beebotte.DropTarget;
 import io.cpol.enforce.AccountEvaluation;
+import io.cpol.enforce.AccountPass;
 import io.cpol.enforce.AccountPolicies;
 import io.cpol.enforce.DropPlan;
 import io.cpol.enforce.DropPlanner;
 import io.cpol.enforce.PlannedDrop;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.DropRecord;
-import io.cpol.reconciler.AccountEngine.CallResult;
-import io.cpol.reconciler.AccountEngine.CallStatus;
 import io.cpol.reconciler.PolicyLedger.Identity;
 import io.cpol.reconciler.ReconnectWatch.Key;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,31 +37,57 @@ final class AccountWatch {
   /** Said once per identity, once it has come back this many times. */
   static final int WARN_AFTER_RECONNECTS = 3;
 
+  /** How long an identity waits after its check failed unexpectedly. */
+  private static final Duration CHECK_BACKOFF = Duration.ofSeconds(5);
+
   /** How long a check waits when the account is paused or a pass is dropping. */
   private static final Duration BUSY_RETRY = Duration.ofMillis(200);
 
-  private final AccountEngines registry;
-  private final AccountEngine engine;
-  private final ReconnectWatch watch;
-  private final boolean enabled;
-  private final Map<String, Instant> closed = new ConcurrentHashMap<>();
+  /** What the watch needs of its account's engine. */
+  interface Account {
+    /** The registration of a policy the account enforces, or null. */
+    PolicyRegistration registration(String uid);
 
-  // Guarded by this.
-  private ScheduledFuture<?> timer;
-  private Instant timerAt;
-  private boolean stopped;
+    /** A credential lane of the account, or null. */
+    Lane lane(AccountKey key);
 
-  AccountWatch(AccountEngines registry, AccountEngine engine) {
-    this.registry = registry;
-    this.engine = engine;
-    double rate = registry.settings().watchCallsPerSecond();
-    this.enabled = rate > 0;
-    this.watch =
-        new ReconnectWatch(
-            ReconnectWatch.Settings.defaults(Math.max(rate, 0.1)), registry.clock().instant());
+    /** Whether the watch must wait: the account is paused (a pass's drops: {@link #turns()}). */
+    boolean busy(Instant now);
+
+    /** The account's drop turns, shared with its passes. */
+    DropTurns turns();
   }
 
-  // ---- Counting drops ----
+  private final Account account;
+  private final EngineRuntime runtime;
+  private final PolicyDirectory directory;
+  private final PassReports reports;
+  private final ReconnectWatch watch;
+  private final boolean enabled;
+  private final RecentCloses closed = new RecentCloses();
+
+  private final WakeUp wakeUp;
+
+  // Guarded by this.
+  private boolean stopped;
+
+  AccountWatch(
+      Account account,
+      EngineRuntime runtime,
+      EngineSettings settings,
+      PolicyDirectory directory,
+      PassReports reports) {
+    this.account = account;
+    this.runtime = runtime;
+    this.directory = directory;
+    this.reports = reports;
+    double rate = settings.watchCallsPerSecond();
+    this.enabled = rate > 0;
+    this.wakeUp = new WakeUp(runtime, "reconnect watch: wake-up", this::tick);
+    this.watch =
+        new ReconnectWatch(
+            ReconnectWatch.Settings.defaults(Math.max(rate, 0.1)), runtime.clock().instant());
+  }
 
   /**
    * Counts one successful drop call for its policy: the ledger (dropped, reconnects, returning),
@@ -84,14 +106,14 @@ final class AccountWatch {
     Identity identity =
         new Identity(
             target.userid(), target.protocol() == null ? null : target.protocol().wireName());
-    PolicyLedger ledger = registry.ledger(r.ref());
+    PolicyLedger ledger = reports.ledger(r.ref());
     long times = ledger.recordDrops(drops, identity);
     for (DropRecord d : drops) {
-      registry.metrics().drops(d.getProtocol(), "success", 1);
-      registry.metrics().deniedSessionConnected(Duration.between(awaySince, landed));
+      reports.metrics().drops(d.getProtocol(), "success", 1);
+      reports.metrics().deniedSessionConnected(Duration.between(awaySince, landed));
     }
     for (Connection c : call.closes()) {
-      closed.put(c.userid() + "\n" + c.sid(), landed);
+      closed.closed(c.userid() + "\n" + c.sid(), landed);
     }
     if (!r.dryRun() && enabled) {
       Key key = new Key(r.ref().uid(), target.userid(), target.protocol());
@@ -107,7 +129,7 @@ final class AccountWatch {
   }
 
   private void warn(PolicyRegistration r, Identity identity, long reconnects) {
-    Optional<ConnectionPolicy> live = registry.directory().current(r.ref(), r.generation());
+    Optional<ConnectionPolicy> live = directory.current(r.ref(), r.generation());
     if (live.isEmpty()) {
       return;
     }
@@ -120,21 +142,12 @@ final class AccountWatch {
             + " times after being dropped; its credentials still work — rotate them in Beebotte"
             + " to revoke it for good";
     log.warn("policy {}: {}", r.ref(), message);
-    registry.events().warning(live.get(), "Reconnecting", message);
+    reports.events().warning(live.get(), "Reconnecting", message);
   }
 
   /** Sessions the watch closed since {@code since}: a pass listed before must not count them. */
   Set<String> closedSince(Instant since) {
-    Instant horizon = registry.clock().instant().minus(Duration.ofMinutes(1));
-    closed.values().removeIf(at -> at.isBefore(horizon));
-    Set<String> out = new HashSet<>();
-    closed.forEach(
-        (session, at) -> {
-          if (!at.isBefore(since)) {
-            out.add(session);
-          }
-        });
-    return out;
+    return closed.since(since, runtime.clock().instant());
   }
 
   /** Ends the watch of a policy's identities (deleted, suspended, DryRun or changed). */
@@ -144,75 +157,73 @@ final class AccountWatch {
 
   synchronized void close() {
     stopped = true;
-    if (timer != null) {
-      timer.cancel(false);
-    }
+    wakeUp.stop();
   }
 
-  // ---- Checking ----
-
+  /** Wakes up when the next identity is due. */
   private void reschedule() {
     synchronized (this) {
-      if (stopped) {
-        return;
+      Instant next = watch.nextWakeup(runtime.clock().instant());
+      if (next != null) {
+        wakeUp.at(next);
       }
-      Instant next = watch.nextWakeup(registry.clock().instant());
-      if (next == null || (timer != null && timerAt != null && !timerAt.isAfter(next))) {
-        return;
-      }
-      if (timer != null) {
-        timer.cancel(false);
-      }
-      timerAt = next;
-      timer = registry.schedule(this::tick, next);
     }
   }
 
   private void tick() {
     List<Key> due;
     synchronized (this) {
-      timer = null;
-      timerAt = null;
       if (stopped) {
         return;
       }
-      due = watch.due(registry.clock().instant());
+      due = watch.due(runtime.clock().instant());
     }
-    for (Key key : due) {
-      registry.runCall(() -> check(key));
+    try {
+      for (Key key : due) {
+        runtime.calls().execute(() -> check(key));
+      }
+    } catch (RejectedExecutionException closing) {
+      // The operator is closing: the checks not started stay undone.
     }
     reschedule();
   }
 
   private void check(Key key) {
-    try {
-      checkOnce(key);
-    } catch (RuntimeException e) {
-      log.error("reconnect watch of {} failed unexpectedly", key.userid(), e);
-      synchronized (this) {
-        watch.postpone(key, registry.clock().instant().plus(Duration.ofSeconds(5)));
-      }
-    } finally {
-      reschedule();
-    }
+    TaskGuard.run(
+        "reconnect watch of " + key.userid(),
+        () -> checkOnce(key),
+        t -> {
+          // Whatever it was (an Error too), the identity leaves flight and is looked at later.
+          synchronized (this) {
+            watch.postpone(key, runtime.clock().instant().plus(CHECK_BACKOFF));
+          }
+        });
+    reschedule();
   }
 
   private void checkOnce(Key key) {
-    PolicyRegistration r = engine.registration(key.policyUid());
-    if (r == null
-        || r.dryRun()
-        || registry.directory().current(r.ref(), r.generation()).isEmpty()) {
+    PolicyRegistration r = account.registration(key.policyUid());
+    if (r == null || r.dryRun() || directory.current(r.ref(), r.generation()).isEmpty()) {
       forgetPolicy(key.policyUid());
       return;
     }
-    Instant now = registry.clock().instant();
-    if (engine.busy(now)) {
+    Instant now = runtime.clock().instant();
+    if (account.busy(now) || !account.turns().tryCheck(key.userid())) {
       synchronized (this) {
         watch.postpone(key, now.plus(BUSY_RETRY));
       }
       return;
     }
-    BeebotteClient client = engine.lane(r.lane()).watcher();
+    try {
+      lookAndDrop(key, r, now);
+    } finally {
+      account.turns().checkEnded(key.userid());
+    }
+  }
+
+  /** One look at the identity and the drops it calls for, on this check's turn (DropTurns). */
+  private void lookAndDrop(Key key, PolicyRegistration r, Instant now) {
+    BeebotteClient client = account.lane(r.lane()).watcher();
     Instant awaySince;
     synchronized (this) {
       awaySince = watch.awaySince(key).orElse(now);
@@ -228,7 +239,7 @@ final class AccountWatch {
       failed(key, e);
       return;
     }
-    Instant seen = registry.clock().instant();
+    Instant seen = runtime.clock().instant();
     AccountEvaluation evaluation = new AccountPolicies(List.of(r.rules())).evaluate(there, seen);
     boolean present = evaluation.deniedCount(0) > 0;
     synchronized (this) {
@@ -238,21 +249,20 @@ final class AccountWatch {
       return;
     }
     DropPlan plan =
-        DropPlanner.plan(
-            evaluation, List.of(new DropPlanner.Participant(0, r.rules().maxDropsPerSync())), seen);
+        AccountPass.plan(evaluation, p -> true, AccountPass.ownBudget(evaluation.policies()), seen);
     for (PlannedDrop call : plan.calls()) {
-      if (registry.directory().current(r.ref(), r.generation()).isEmpty()) {
+      if (directory.current(r.ref(), r.generation()).isEmpty()) {
         return;
       }
       synchronized (this) {
-        watch.charge(key, registry.clock().instant());
+        watch.charge(key, runtime.clock().instant());
       }
       try {
         // The listing just made is the re-listing a verify-first call asks for.
         client.drop(call.target());
       } catch (BeebotteException e) {
         failed(key, e);
-        registry
+        reports
             .metrics()
             .drops(
                 String.valueOf(call.closes().get(0).protocol()),
@@ -260,9 +270,8 @@ final class AccountWatch {
                 call.closes().size());
         return;
       }
-      Instant landed = registry.clock().instant();
-      List<DropRecord> drops =
-          PassOutcomes.dropRecords(call, new CallResult(CallStatus.DROPPED, null, null), landed);
+      Instant landed = runtime.clock().instant();
+      List<DropRecord> drops = PassOutcomes.dropRecords(call, CallResult.DROPPED, landed);
       log.info(
           "policy {}: dropped {} again ({} sessions), {} ms after it was seen back",
           r.ref(),
@@ -271,15 +280,15 @@ final class AccountWatch {
           Duration.between(seen, landed).toMillis());
       counted(r, call, drops, landed, awaySince);
     }
-    registry.progress(r.ref());
+    reports.progress(r.ref());
   }
 
   /** A watch call failed: a 429 or 5xx slows the watch (before any regular pass). */
   private void failed(Key key, BeebotteException e) {
-    Instant now = registry.clock().instant();
+    Instant now = runtime.clock().instant();
     synchronized (this) {
       if (AccountThrottle.slowsDown(e)) {
-        watch.slowDown(now, e.retryAfter() != null ? e.retryAfter() : Duration.ofSeconds(1));
+        watch.slowDown(now, AccountThrottle.serverPause(e).orElse(Duration.ofSeconds(1)));
       }
       watch.postpone(key, now.plus(Duration.ofSeconds(1)));
     }

@@ -1,11 +1,13 @@
 package io.cpol.reconciler;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -20,6 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public record EngineRuntime(
     Clock clock, ScheduledExecutorService timer, ExecutorService passes, ExecutorService calls) {
 
+  /** How long closing waits for a pass in flight to end. */
+  static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+
   /** The production runtime: daemon threads, a timer that forgets cancelled wake-ups. */
   public static EngineRuntime threads(Clock clock) {
     ScheduledThreadPoolExecutor timer =
@@ -30,6 +35,24 @@ public record EngineRuntime(
         timer,
         Executors.newCachedThreadPool(daemons("beebotte-pass")),
         Executors.newCachedThreadPool(daemons("beebotte-call")));
+  }
+
+  /**
+   * Stops in order: no new wake-up, then the passes in flight end (their engines are closed, so
+   * they make no new call and wait for the calls they made), then the workers.
+   */
+  void shutdown() {
+    timer.shutdownNow();
+    passes.shutdown();
+    try {
+      if (!passes.awaitTermination(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        passes.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      passes.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    calls.shutdownNow();
   }
 
   private static ThreadFactory daemons(String prefix) {

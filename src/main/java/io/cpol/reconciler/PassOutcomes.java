@@ -6,8 +6,7 @@ import io.cpol.enforce.AccountEvaluation;
 import io.cpol.enforce.DropPlan;
 import io.cpol.enforce.PlannedDrop;
 import io.cpol.policy.DropRecord;
-import io.cpol.reconciler.AccountEngine.CallResult;
-import io.cpol.reconciler.AccountEngine.CallStatus;
+import io.cpol.reconciler.CallResult.Status;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +62,13 @@ final class PassOutcomes {
       }
     }
     List<String> problems = new ArrayList<>();
+    int late = lateWideDrops(in, policy, at);
+    if (late > 0) {
+      problems.add(
+          late
+              + " denied connections were not dropped: the pass ran past the minute its"
+              + " userid-wide calls were planned for; the next sync drops them");
+    }
     if (firstFailure != null) {
       problems.add(firstFailure + " (" + notDropped + " denied connections not dropped)");
     }
@@ -99,6 +105,29 @@ final class PassOutcomes {
         null);
   }
 
+  /**
+   * Sessions of {@code policy} whose wide call was not made because the pass reached it only after
+   * the minute the plan covered it for ({@link io.cpol.enforce.DropPlanner}'s coverage margin):
+   * still connected and denied, so not enforced. A per-session call cancelled for its rule's {@code
+   * until} is not among them (that rule no longer applies), nor one cancelled because its policy
+   * changed (that outcome is never published).
+   */
+  static int lateWideDrops(Inputs in, int policy, Instant at) {
+    int late = 0;
+    List<PlannedDrop> calls = in.plan().calls();
+    for (int k = 0; k < calls.size(); k++) {
+      PlannedDrop call = calls.get(k);
+      if (call.policy() == policy
+          && in.results()[k].status() == Status.CANCELLED
+          && call.wide()
+          && call.validUntil() != null
+          && !at.isBefore(call.validUntil())) {
+        late += call.closes().size();
+      }
+    }
+    return late;
+  }
+
   /** The drop records of a successful call: what it closed, and by which rule. */
   static List<DropRecord> dropRecords(PlannedDrop call, CallResult result, Instant at) {
     String time = StatusTime.format(at);
@@ -123,9 +152,7 @@ final class PassOutcomes {
   }
 
   /** Whether a call's status means it reached Beebotte. */
-  static boolean made(CallStatus status) {
-    return status == CallStatus.DROPPED
-        || status == CallStatus.REFUSED
-        || status == CallStatus.UNKNOWN;
+  static boolean made(Status status) {
+    return status == Status.DROPPED || status == Status.REFUSED || status == Status.UNKNOWN;
   }
 }

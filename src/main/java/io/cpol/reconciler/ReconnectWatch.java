@@ -66,6 +66,14 @@ final class ReconnectWatch {
   /** How long a slowed-down watch waits between recovery steps. */
   private static final Duration RECOVERY_STEP = Duration.ofSeconds(30);
 
+  /**
+   * How long an identity a look found back waits for its drop. The drop follows within a call's
+   * time, unless it never comes (the drop budget deferred it to a pass, the call was made under a
+   * wider identity, a deciding rule expired): then the identity leaves the watch at this offset, so
+   * nothing stays watched without a drop to watch after.
+   */
+  static final Duration DROP_GRACE = Duration.ofSeconds(10);
+
   /** Learned reconnect delays kept for identities that left the watch (the newest). */
   private static final int LEARNED_KEPT = 10_000;
 
@@ -134,6 +142,9 @@ final class ReconnectWatch {
     int absentInRow;
     boolean inFlight;
 
+    /** The last look found it back and its drop has not come yet ({@link #DROP_GRACE}). */
+    boolean awaitingDrop;
+
     /** When a check postponed for budget first became due. */
     Instant waitingSince;
 
@@ -175,6 +186,7 @@ final class ReconnectWatch {
     id.absentInRow = 0;
     id.misses = 0;
     id.inFlight = false;
+    id.awaitingDrop = false;
     id.afterProbe = null;
     id.planned = null;
     id.lo = Duration.ZERO;
@@ -229,7 +241,10 @@ final class ReconnectWatch {
         id.floor = Duration.ZERO;
       }
       id.absentInRow = 0;
-      id.next = null;
+      // Its drop comes next (dropped() starts a new cycle); if it never does, it leaves at the
+      // grace's end (due()), keeping what was learned.
+      id.awaitingDrop = true;
+      id.next = offset.plus(DROP_GRACE);
       return;
     }
     id.lo = offset;
@@ -277,6 +292,7 @@ final class ReconnectWatch {
     Identity id = identities.get(key);
     if (id != null) {
       id.inFlight = false;
+      id.awaitingDrop = false;
       if (id.planned == null) {
         id.planned = id.next;
       }
@@ -337,12 +353,15 @@ final class ReconnectWatch {
       return List.of();
     }
     List<Identity> ready = new ArrayList<>();
+    List<Identity> undropped = new ArrayList<>();
     for (Identity id : identities.values()) {
       Instant at = id.nextCheckAt();
       if (!id.inFlight && at != null && !at.isAfter(now)) {
-        ready.add(id);
+        (id.awaitingDrop ? undropped : ready).add(id);
       }
     }
+    // Found back, never dropped: the regular passes take over.
+    undropped.forEach(this::leave);
     // The most active offenders first, yet none starves: every second overdue counts as much as
     // doubling its drops.
     ready.sort(Comparator.comparingDouble((Identity id) -> -priority(id, now)));

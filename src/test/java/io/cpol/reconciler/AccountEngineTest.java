@@ -252,52 +252,6 @@ class AccountEngineTest {
   }
 
   @Test
-  void aPolicyWithAnHourIntervalRecoversWithin30sOfAnOutageEnding() {
-    start();
-    h.simulator().addConnection(mqtt("uid-1", "::ffff:198.51.100.1"));
-    h.simulator().faults().failNext(1000, 500);
-    apply("hourly", "interval: 1h\ndeny:\n- userids: [uid-1]");
-    h.awaitCondition("hourly", "Ready", "False", "BeebotteUnavailable");
-
-    // Ten seconds of outage, then Beebotte is back.
-    await().atMost(Duration.ofSeconds(15)).pollDelay(Duration.ofSeconds(10)).until(() -> true);
-    h.simulator().faults().clear();
-    Instant back = Instant.now();
-
-    await()
-        .atMost(Duration.ofSeconds(31))
-        .until(
-            () -> {
-              var ready = h.condition("hourly", "Ready");
-              return ready != null && "True".equals(ready.getStatus());
-            });
-    System.out.println(
-        "hourly policy Ready again "
-            + Duration.between(back, Instant.now()).toMillis()
-            + " ms after the outage ended");
-    assertThat(h.liveSids()).isEmpty();
-  }
-
-  @Test
-  void retryAfterIsHonouredBeyondTheRetryBudget() {
-    start();
-    h.simulator().addConnection(mqtt("uid-1", "::ffff:198.51.100.1"));
-    apply("busy", "interval: 1s\ndeny:\n- userids: [nobody]");
-    h.awaitCondition("busy", "Ready", "True", "Synced");
-
-    h.simulator().faults().rateLimitNext(1, Duration.ofSeconds(60));
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> h.simulator().requests().stream().anyMatch(c -> c.status() == 429));
-    Instant limited = Instant.now();
-
-    // A 1 s policy would list about eight times in 8 s; Beebotte asked for 60 s of quiet.
-    await().atMost(Duration.ofSeconds(15)).pollDelay(Duration.ofSeconds(8)).until(() -> true);
-    assertThat(callsSince(EndpointKind.LIST, limited.plusMillis(50))).isEmpty();
-    assertThat(h.condition("busy", "Ready").getReason()).isEqualTo("BeebotteUnavailable");
-  }
-
-  @Test
   void rotatingCredentialsBackListsAfresh() {
     start();
     h.createTokenSecret("beebotte-token", TOKEN);

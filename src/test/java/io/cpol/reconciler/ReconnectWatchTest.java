@@ -270,4 +270,33 @@ class ReconnectWatchTest {
     // until past the interval, so the regular passes take over.
     assertThat(checks).isEqualTo(5);
   }
+
+  @Test
+  void identitiesFoundBackWhoseDropNeverComesLeaveTheWatch() {
+    // The look finds each one back, but no drop follows (the drop budget deferred it, the call was
+    // made under a wider identity, a rule expired within the minute): none may stay watched, or
+    // the watch grows with every such look between passes.
+    ReconnectWatch watch = new ReconnectWatch(ReconnectWatch.Settings.defaults(5), T0);
+    List<Key> keys = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      Key key = new Key("policy", "device-" + i, Protocol.mqtt);
+      keys.add(key);
+      watch.dropped(key, T0, Duration.ofHours(24));
+    }
+    Instant now = T0;
+    int looks = 0;
+    for (Instant wake; (wake = watch.nextWakeup(now)) != null; ) {
+      now = wake.isAfter(now) ? wake : now;
+      for (Key due : watch.due(now)) {
+        looks++;
+        watch.checked(due, now.plus(CALL), true);
+      }
+      assertThat(now).isBefore(T0.plus(Duration.ofMinutes(5)));
+    }
+
+    assertThat(looks).isEqualTo(keys.size());
+    assertThat(watch.size()).as("identities still watched").isZero();
+    // What was learned stays for their next drop.
+    assertThat(watch.delay(keys.get(0))).isPresent();
+  }
 }

@@ -3,29 +3,29 @@ package io.cpol.reconciler;
 import io.cpol.beebotte.Connection;
 import io.cpol.beebotte.Credentials;
 import io.cpol.enforce.AccountEvaluation;
+import io.cpol.enforce.AccountPass;
 import io.cpol.enforce.AccountPolicies;
 import io.cpol.enforce.CompiledPolicy;
 import io.cpol.enforce.DropPlan;
-import io.cpol.enforce.DropPlanner;
 import io.cpol.enforce.InvalidSpecException;
 import io.cpol.enforce.PlannedDrop;
 import io.cpol.policy.ConnectionPolicySpec;
 import io.cpol.policy.ConnectionPolicyStatus;
-import io.cpol.reconciler.AccountEngine.CallResult;
-import io.cpol.reconciler.AccountEngine.CallStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 
 /**
- * One account pass after listing, without I/O, split into the steps {@link AccountEngine} runs:
- * evaluate every policy at once, plan the joint drops, reduce each policy's outcome and build its
- * status. Drop calls are taken as made and answered 2xx. For benchmarks and tests of the pass's
- * cost and results; steady state: each status builds on the previous one, as the operator does.
+ * One account pass after listing, without I/O, split into the steps {@link AccountEngine} runs
+ * through {@link AccountPass}: evaluate every policy at once, plan the joint drops, reduce each
+ * policy's outcome and build its status. Drop calls are taken as made and answered 2xx. For
+ * benchmarks and tests of the pass's cost and results; steady state: each status builds on the
+ * previous one, as the operator does.
  */
 public final class AccountPassPipeline {
   /** The operator's default --status-heartbeat. */
@@ -72,7 +72,13 @@ public final class AccountPassPipeline {
 
   /** Step 1: every policy's verdict on every connection, in one walk. */
   public AccountEvaluation evaluate(List<Connection> listing) {
-    return policies.evaluate(listing, Instant.now());
+    return AccountPass.evaluate(policies, listing, allDue(), Instant.now());
+  }
+
+  private boolean[] allDue() {
+    boolean[] due = new boolean[registrations.size()];
+    Arrays.fill(due, true);
+    return due;
   }
 
   /** Step 2: the joint drop calls of the enforcing policies, within their budgets. */
@@ -82,16 +88,11 @@ public final class AccountPassPipeline {
 
   /** Step 2 with every policy's budget replaced (MIN_VALUE: each policy's own). */
   public DropPlan plan(AccountEvaluation evaluation, int budget) {
-    List<DropPlanner.Participant> participants = new ArrayList<>();
-    for (int p = 0; p < registrations.size(); p++) {
-      PolicyRegistration r = registrations.get(p);
-      if (!r.dryRun()) {
-        participants.add(
-            new DropPlanner.Participant(
-                p, budget == Integer.MIN_VALUE ? r.rules().maxDropsPerSync() : budget));
-      }
-    }
-    return DropPlanner.plan(evaluation, participants, Instant.now());
+    return AccountPass.plan(
+        evaluation,
+        p -> true,
+        budget == Integer.MIN_VALUE ? AccountPass.ownBudget(policies) : p -> budget,
+        Instant.now());
   }
 
   /** Steps 3 and 4: each policy's outcome and status, as if every planned call succeeded. */
@@ -102,7 +103,7 @@ public final class AccountPassPipeline {
     Instant now = Instant.now();
     for (int k = 0; k < results.length; k++) {
       PlannedDrop call = plan.calls().get(k);
-      results[k] = new CallResult(CallStatus.DROPPED, null, null);
+      results[k] = CallResult.DROPPED;
       closed.addAll(call.closes());
       ledgers.get(call.policy()).recordDrops(PassOutcomes.dropRecords(call, results[k], now));
     }
@@ -123,7 +124,7 @@ public final class AccountPassPipeline {
 
   /** Everything after listing, for every policy of the account. */
   public List<ConnectionPolicyStatus> fullPass(List<Connection> listing) {
-    AccountEvaluation evaluation = evaluate(listing);
-    return record(listing, evaluation, plan(evaluation));
+    AccountPass pass = AccountPass.run(policies, listing, allDue(), Instant.now());
+    return record(listing, pass.evaluation(), pass.plan());
   }
 }
