@@ -41,7 +41,8 @@ import net.jqwik.api.lifecycle.AfterContainer;
 /**
  * The fuzz tier: the reconciler and account engines on manual time, given any Secret bytes, any
  * Beebotte answers (status, Retry-After, body, resets, exceptions, delays) and sessions that come
- * and go under policies that change, for two minutes of operation per try. Whatever happens:
+ * and go under policies that change, for {@value #SECONDS} seconds of operation per try. Whatever
+ * happens:
  *
  * <ul>
  *   <li>no value of the Secret reaches a status, an event, a log line (at DEBUG) or a metric;
@@ -56,15 +57,21 @@ class AccountEngineFuzzTest {
   static final int LISTINGS_PER_SECOND = 3;
   static final int CALLS_PER_SECOND = 10;
   static final int LOG_LINES_PER_SECOND = 10;
-  static final int TRIES = 25;
-  static final int SECONDS = 120;
+  static final int TRIES = 20;
+  static final int SECONDS = 90;
   static final Duration STEP = Duration.ofMillis(100);
 
   private static EmbeddedKubernetes kubernetes;
   private static final AtomicInteger tries = new AtomicInteger();
 
+  /** Held, as JUL forgets loggers nobody references (and with them their level). */
+  private static final java.util.logging.Logger MOCK_SERVER_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver.MockWebServer");
+
   private static synchronized EmbeddedKubernetes kubernetes() {
     if (kubernetes == null) {
+      // A line per request on stderr would cost more than the runs themselves.
+      MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
       kubernetes = EmbeddedKubernetes.start(0);
     }
     return kubernetes;

@@ -202,10 +202,10 @@ record FuzzScenario(
         Combinators.combine(
                 Arbitraries.frequencyOf(
                     Tuple.of(2, Arbitraries.just(0)),
-                    Tuple.of(1, Arbitraries.integers().between(1, 100))),
+                    Tuple.of(1, Arbitraries.integers().between(1, 80))),
                 Arbitraries.frequencyOf(
                     Tuple.of(3, Arbitraries.just(0)),
-                    Tuple.of(1, Arbitraries.integers().between(1, 110))))
+                    Tuple.of(1, Arbitraries.integers().between(1, 88))))
             .as((c, d) -> new int[] {c, d});
     return Combinators.combine(specs(), specs(), times)
         .as((spec, changed, t) -> new PolicyPlan("", spec, t[0], changed, t[1]))
@@ -252,10 +252,10 @@ record FuzzScenario(
                         List.of()));
     Arbitrary<Integer> connectAt =
         Arbitraries.frequencyOf(
-            Tuple.of(3, Arbitraries.just(0)), Tuple.of(1, Arbitraries.integers().between(1, 100)));
+            Tuple.of(3, Arbitraries.just(0)), Tuple.of(1, Arbitraries.integers().between(1, 80)));
     Arbitrary<Integer> leaveAt =
         Arbitraries.frequencyOf(
-            Tuple.of(3, Arbitraries.just(0)), Tuple.of(1, Arbitraries.integers().between(1, 110)));
+            Tuple.of(3, Arbitraries.just(0)), Tuple.of(1, Arbitraries.integers().between(1, 88)));
     return Combinators.combine(connection, connectAt, leaveAt)
         .as(Session::new)
         .list()
