@@ -103,7 +103,12 @@ final class AccountEngine implements AccountWatch.Account {
             directory,
             throttle,
             reports.metrics(),
-            watch::counted);
+            (r, call, drops, landed, awaySince) -> {
+              watch.counted(r, call, drops, landed, awaySince);
+              // This worker's next call waits until these drops are stored: a crash loses at most
+              // the calls in flight (StoredCounts).
+              reports.awaitStored(r.ref());
+            });
   }
 
   @Override

@@ -59,7 +59,7 @@ final class AccountEngines implements AccountEngine.Owners, AutoCloseable {
     this.clients = clients;
     this.runtime = runtime;
     this.settings = settings;
-    this.reports = new PassReports(runtime, settings, metrics, events);
+    this.reports = new PassReports(runtime, settings, metrics, events, directory);
   }
 
   /** Wires the live view of policies and the way to ask for a policy's reconcile. */
@@ -117,6 +117,11 @@ final class AccountEngines implements AccountEngine.Owners, AutoCloseable {
   /** The latest pass outcome for this generation of the policy, if any. */
   Optional<PassOutcome> outcome(PolicyRef ref, long generation) {
     return reports.outcome(ref, generation);
+  }
+
+  /** The API server holds a status of the policy with this {@code dropped} (read or written). */
+  void stored(PolicyRef ref, Long dropped) {
+    reports.stored(ref, dropped);
   }
 
   @Override
@@ -223,6 +228,7 @@ final class AccountEngines implements AccountEngine.Owners, AutoCloseable {
       byLane.clear();
       byUid.clear();
     }
+    reports.close();
     all.forEach(AccountEngine::close);
     runtime.shutdown();
   }

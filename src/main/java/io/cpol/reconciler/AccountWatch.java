@@ -279,6 +279,8 @@ final class AccountWatch {
           drops.size(),
           Duration.between(seen, landed).toMillis());
       counted(r, call, drops, landed, awaySince);
+      // Stored before the next call, as a pass's drops are: a crash loses at most this one.
+      reports.awaitStored(r.ref());
     }
     reports.progress(r.ref());
   }

@@ -205,6 +205,10 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     ConnectionPolicyStatus old = policy.getStatus();
     forgetDeletedPolicies(context);
     PolicyLedger ledger = engines.ledger(ref, old);
+    if (old != null) {
+      // What the API server returned is stored: drop calls waiting for these counts may go on.
+      engines.stored(ref, old.getDropped());
+    }
     Instant now = clock.instant();
 
     // 1. Validate: an invalid spec never lists or drops.
@@ -378,6 +382,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     update.setStatus(next);
     try {
       kubernetes.resource(update).updateStatus();
+      engines.stored(PolicyRef.of(policy), next.getDropped());
     } catch (KubernetesClientException e) {
       if (e.getCode() == 404) {
         // Deleted meanwhile: nothing to record.

@@ -12,8 +12,8 @@ import java.time.Duration;
  *     so a batch of policies applied at once shares one listing
  * @param failureRetryCap the longest wait before listing again after a failure (a server's
  *     Retry-After may ask for longer); a policy retries after min(its interval, this)
- * @param progressEvery during a long pass, how often the drops made so far are written to status,
- *     which bounds what a crash can lose (and how often watch re-drops are)
+ * @param progressEvery during a long pass, how often the drops made so far are written to status
+ *     for the user to see (what a crash can lose is bounded apart: {@link StoredCounts})
  * @param watchCallsPerSecond the reconnect watch's budget of calls per account; 0 turns it off
  */
 record EngineSettings(

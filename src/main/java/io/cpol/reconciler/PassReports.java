@@ -3,6 +3,7 @@ package io.cpol.reconciler;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.ConnectionPolicyStatus;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -28,7 +29,12 @@ final class PassReports {
   private final EngineSettings settings;
   private final OperatorMetrics metrics;
   private final PolicyEvents events;
+  private final PolicyDirectory directory;
+  private final StoredCounts stored = new StoredCounts();
   private volatile Consumer<PolicyRef> trigger = ref -> {};
+
+  /** How long a drop call waits for the previous drops' count to be stored (see awaitStored). */
+  static final Duration STORE_WAIT = Duration.ofSeconds(10);
 
   private final Map<String, PolicyLedger> ledgers = new ConcurrentHashMap<>();
   private final Map<String, PassOutcome> outcomes = new ConcurrentHashMap<>();
@@ -40,7 +46,9 @@ final class PassReports {
       EngineRuntime runtime,
       EngineSettings settings,
       OperatorMetrics metrics,
-      PolicyEvents events) {
+      PolicyEvents events,
+      PolicyDirectory directory) {
+    this.directory = directory;
     this.clock = runtime.clock();
     this.timer = runtime.timer();
     this.settings = settings;
@@ -99,6 +107,44 @@ final class PassReports {
     outcomes.keySet().removeAll(goneUids);
     progressShown.keySet().removeAll(goneUids);
     progressAt.keySet().removeAll(goneUids);
+    stored.forget(goneUids);
+  }
+
+  /**
+   * Waits until every drop counted so far for the policy is in its stored status, asking for the
+   * write now: the next drop call starts only then, so a crash loses at most the calls in flight,
+   * not the drops of the last second. Gives up after {@link #STORE_WAIT} while the API server does
+   * not take the write (drops go on; the counts are stored when it does).
+   */
+  void awaitStored(PolicyRef ref) {
+    long dropped = ledger(ref).snapshot().dropped();
+    for (long s = 0; s < STORE_WAIT.toSeconds(); s++) {
+      if (stored.reached(ref.uid(), dropped) || !directory.exists(ref)) {
+        // Stored, or nothing can store it (the policy was deleted).
+        return;
+      }
+      // Asked again each second, in case a reconcile took the request before these drops.
+      trigger.accept(ref);
+      if (stored.await(ref.uid(), dropped, Duration.ofSeconds(1))
+          || Thread.currentThread().isInterrupted()) {
+        return;
+      }
+    }
+    log.warn(
+        "policy {}: its status has not stored {} drops after {} s; dropping goes on",
+        ref,
+        dropped,
+        STORE_WAIT.toSeconds());
+  }
+
+  /** The API server holds a status of the policy with this {@code dropped} (read or written). */
+  void stored(PolicyRef ref, Long dropped) {
+    stored.stored(ref.uid(), dropped);
+  }
+
+  /** Shutting down: no drop waits for a status write any more. */
+  void close() {
+    stored.close();
   }
 
   /** A pass produced an outcome for a policy that still exists: record it, tell the user. */

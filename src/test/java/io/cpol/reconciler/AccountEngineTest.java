@@ -18,6 +18,7 @@ import io.cpol.sim.RecordedCall.EndpointKind;
 import io.cpol.testing.OperatorHarness;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,7 +63,23 @@ class AccountEngineTest {
   }
 
   private void edit(String name, UnaryOperator<ConnectionPolicy> change) {
-    h.kube().resources(ConnectionPolicy.class).inNamespace(NAMESPACE).withName(name).edit(change);
+    // During a pass status is written after every drop (so a crash loses only the calls in
+    // flight): an edit read before one of those writes conflicts, and is made again on a fresh
+    // read.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        h.kube()
+            .resources(ConnectionPolicy.class)
+            .inNamespace(NAMESPACE)
+            .withName(name)
+            .edit(change);
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   private long calls(EndpointKind kind) {

@@ -103,7 +103,11 @@ final class EngineRig implements AutoCloseable {
             return live.containsKey(ref.uid());
           }
         },
-        triggered::add);
+        ref -> {
+          triggered.add(ref);
+          // As the reconciler does: the status written holds the drops counted so far.
+          engines.stored(ref, engines.ledger(ref, null).snapshot().dropped());
+        });
   }
 
   Behaviour behaviour(Credentials credentials) {
