@@ -158,8 +158,9 @@ class AccountEngineFuzzTest {
   @Property(tries = TRIES)
   void nothingIsDroppedThatNoEnforcingPolicyDenies(@ForAll("scenarios") FuzzScenario s) {
     Run run = run(s);
-    for (TestingBeebotte.Closed closed : run.closed) {
-      Map<String, String> specs = run.specsAt(closed.at());
+    for (int i = 0; i < run.closed.size(); i++) {
+      TestingBeebotte.Closed closed = run.closed.get(i);
+      Map<String, String> specs = run.specsBefore(i);
       boolean denied = specs.values().stream().anyMatch(spec -> enforcesAndDenies(spec, closed));
       assertThat(denied)
           .as(
@@ -247,11 +248,15 @@ class AccountEngineFuzzTest {
       String metrics,
       List<TestingBeebotte.Call> calls,
       List<TestingBeebotte.Closed> closed,
-      TreeMap<Instant, Map<String, String>> specs) {
+      TreeMap<Integer, Map<String, String>> specs) {
 
-    /** The policies' specs in force at {@code t}. */
-    Map<String, String> specsAt(Instant t) {
-      Map.Entry<Instant, Map<String, String>> e = specs.floorEntry(t);
+    /**
+     * The policies' specs in force when the {@code i}th session closed: changes are keyed by how
+     * many sessions had closed when they were made (order, not time: a change and a drop can share
+     * an instant).
+     */
+    Map<String, String> specsBefore(int i) {
+      Map.Entry<Integer, Map<String, String>> e = specs.floorEntry(i);
       return e == null ? Map.of() : e.getValue();
     }
   }
@@ -262,7 +267,7 @@ class AccountEngineFuzzTest {
     kube.client().namespaces().resource(EmbeddedKubernetes.activeNamespace(namespace)).create();
     ManualTimeOperator op = new ManualTimeOperator(kube.client(), namespace, FuzzScenario.START, 5);
     String credential = s.secret().values().iterator().next().loaded();
-    TreeMap<Instant, Map<String, String>> specs = new TreeMap<>();
+    TreeMap<Integer, Map<String, String>> specs = new TreeMap<>();
     Map<String, String> current = new LinkedHashMap<>();
     try (ManualTimeLog log = new ManualTimeLog(op.clock)) {
       op.beebotte.answerNext(
@@ -312,7 +317,7 @@ class AccountEngineFuzzTest {
           }
         }
         if (changed) {
-          specs.put(op.clock.instant(), Map.copyOf(current));
+          specs.put(op.beebotte.closed().size(), Map.copyOf(current));
         }
         op.run(Duration.ofSeconds(1), STEP);
       }

@@ -67,6 +67,7 @@ final class ManualTimeOperator implements AutoCloseable {
   private final Map<String, List<ConnectionPolicyStatus>> statuses = new TreeMap<>();
 
   private Secret secret;
+  private boolean reconciling;
 
   ManualTimeOperator(KubernetesClient kube, String namespace, Instant start, double watchCalls) {
     this.kube = kube;
@@ -99,10 +100,26 @@ final class ManualTimeOperator implements AutoCloseable {
             new EventSourceContext<>(cache, config, kube, ConnectionPolicy.class));
     for (EventSource<?, ConnectionPolicy> source : sources) {
       if (source instanceof SimpleInboundEventSource<?> inbound) {
-        inbound.setEventHandler(event -> want(event.getRelatedCustomResourceID()));
+        inbound.setEventHandler(event -> requested(event.getRelatedCustomResourceID()));
         inbound.start();
       }
     }
+  }
+
+  /**
+   * The engines asked for a reconcile: JOSDK would run it on its own thread while the engine goes
+   * on (a drop worker may wait for the status it writes), so it runs now, nested, unless a
+   * reconcile is already running on this thread; then it waits for the next step.
+   */
+  private void requested(ResourceID id) {
+    if (reconciling) {
+      want(id);
+      return;
+    }
+    synchronized (this) {
+      wanted.remove(id);
+    }
+    reconcile(id);
   }
 
   private synchronized void want(ResourceID id) {
@@ -172,6 +189,15 @@ final class ManualTimeOperator implements AutoCloseable {
   }
 
   private void reconcile(ResourceID id) {
+    reconciling = true;
+    try {
+      reconcileOnce(id);
+    } finally {
+      reconciling = false;
+    }
+  }
+
+  private void reconcileOnce(ResourceID id) {
     Optional<ConnectionPolicy> cached = cache.get(id);
     if (cached.isEmpty()) {
       return;
