@@ -105,15 +105,7 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
     this.jitter = Objects.requireNonNull(jitter, "jitter");
-    // No token previews in Jackson's messages: what they quote could be an echo cut in half.
-    this.jsonFactory =
-        JsonFactory.builder()
-            .errorReportConfiguration(
-                ErrorReportConfiguration.builder()
-                    .maxErrorTokenLength(0)
-                    .maxRawContentLength(0)
-                    .build())
-            .build();
+    this.jsonFactory = quietJsonFactory();
     this.decoder = new ConnectionListDecoder(jsonFactory);
     this.meters = config.meterRegistry();
     this.endpointLabelPrefix = config.endpointLabelPrefix();
@@ -368,6 +360,17 @@ public final class OkHttpBeebotteClient implements BeebotteClient {
     }
     String token = Credentials.flaw(((Credentials.Token) credentials).token());
     return token == null ? null : "the token " + token;
+  }
+
+  /** No token previews in Jackson's messages: what they quote could be an echo cut in half. */
+  static JsonFactory quietJsonFactory() {
+    return JsonFactory.builder()
+        .errorReportConfiguration(
+            ErrorReportConfiguration.builder()
+                .maxErrorTokenLength(0)
+                .maxRawContentLength(0)
+                .build())
+        .build();
   }
 
   /** Maps an HTTP status and Beebotte error code to what the caller can do about it. */
