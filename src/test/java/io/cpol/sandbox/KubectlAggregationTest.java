@@ -91,6 +91,21 @@ class KubectlAggregationTest {
     assertThat(applied.exit()).as(applied.all()).isZero();
   }
 
+  @Test
+  void theApiServiceBecomesAvailableAfterADiscoveryCheckAsTheAggregator() throws Exception {
+    Kubectl.Run available =
+        kubectl.run("wait", "--for=condition=Available", "apiservice/v1." + GROUP, "--timeout=20s");
+    assertThat(available.exit()).as(available.all()).isZero();
+    assertThat(backend.received())
+        .anySatisfy(
+            r -> {
+              assertThat(r.uri()).isEqualTo("/apis/" + GROUP + "/v1");
+              assertThat(r.header("X-Remote-User")).isEqualTo("system:kube-aggregator");
+              assertThat(r.headers("X-Remote-Group")).containsExactly("system:masters");
+              assertThat(r.clientCertificateSubject()).isEqualTo("CN=front-proxy-client");
+            });
+  }
+
   @AfterAll
   static void stop() {
     for (AutoCloseable c : new AutoCloseable[] {client, backend, api, kubernetes}) {
@@ -224,6 +239,15 @@ class KubectlAggregationTest {
     Kubectl.Run applied = kubectl.run("apply", "-f", manifests.toString());
     assertThat(applied.exit()).as(applied.all()).isZero();
     try {
+      for (String group : List.of("misnamed.cpol.io", "untrusted.cpol.io")) {
+        Kubectl.Run unavailable =
+            kubectl.run(
+                "wait",
+                "--for=jsonpath={.status.conditions[0].reason}=FailedDiscoveryCheck",
+                "apiservice/v1." + group,
+                "--timeout=20s");
+        assertThat(unavailable.exit()).as(unavailable.all()).isZero();
+      }
       refused();
     } finally {
       kubectl.run("delete", "-f", manifests.toString());
