@@ -200,6 +200,29 @@ public final class DeployManifests {
     return KUBERNETES.convertValue(object, type);
   }
 
+  /**
+   * A Pod as the operator's Deployment would create it (its pod template) named {@code name}, for a
+   * real API server without a kubelet or controllers, where it stays Pending: its labels are what
+   * tests need (the restricted Pod Security level of the operator's namespace admits it).
+   */
+  public io.fabric8.kubernetes.api.model.Pod operatorPod(String name) {
+    io.fabric8.kubernetes.api.model.PodTemplateSpec template =
+        get(
+                "Deployment",
+                OPERATOR_SERVICE_ACCOUNT,
+                io.fabric8.kubernetes.api.model.apps.Deployment.class)
+            .getSpec()
+            .getTemplate();
+    return new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withMetadata(template.getMetadata())
+        .editMetadata()
+        .withName(name)
+        .withNamespace(OPERATOR_NAMESPACE)
+        .endMetadata()
+        .withSpec(template.getSpec())
+        .build();
+  }
+
   /** What the operator's ServiceAccount may do. */
   public Set<ApiPermission> operatorPermissions() {
     return permissionsOf(OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT);
