@@ -88,8 +88,9 @@ public final class ServingLabel implements AutoCloseable {
         pendingRetry = null;
       }
       retry = FIRST_RETRY;
+      // Under the lock: close() shuts the executor down only after it has set closed.
+      executor.execute(this::apply);
     }
-    executor.execute(this::apply);
   }
 
   /**
@@ -116,7 +117,12 @@ public final class ServingLabel implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
-      log.warn("could not remove {} from pod {}/{} while stopping", LABEL, namespace, pod);
+      log.warn(
+          "could not remove {} from pod {}/{} while stopping: {}",
+          LABEL,
+          namespace,
+          pod,
+          e.getCause() != null ? e.getCause().toString() : e.toString());
     } finally {
       executor.shutdownNow();
     }
@@ -136,13 +142,14 @@ public final class ServingLabel implements AutoCloseable {
       synchronized (this) {
         applied = target;
         if (failing) {
-          log.info("{} on pod {}/{} is {} again", LABEL, namespace, pod, target);
+          log.info("set {}={} on pod {}/{} after failed tries", LABEL, target, namespace, pod);
         }
         failing = false;
       }
       // The leadership may have changed while the patch was on its way.
       apply();
-    } catch (KubernetesClientException e) {
+    } catch (RuntimeException e) {
+      // Whatever it is (API errors, the network, a pod not there yet): never into the operator.
       synchronized (this) {
         if (!failing) {
           log.warn(
@@ -151,7 +158,9 @@ public final class ServingLabel implements AutoCloseable {
               target,
               namespace,
               pod,
-              e.getCode() != 0 ? "HTTP " + e.getCode() : e.getMessage(),
+              e instanceof KubernetesClientException k && k.getCode() != 0
+                  ? "HTTP " + k.getCode()
+                  : e.toString(),
               LAST_RETRY);
         }
         failing = true;
@@ -162,9 +171,6 @@ public final class ServingLabel implements AutoCloseable {
               retry.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY : retry.multipliedBy(2);
         }
       }
-    } catch (RuntimeException e) {
-      // Whatever else: never into the operator; the next leadership change tries again.
-      log.warn("could not set {} on pod {}/{}: {}", LABEL, namespace, pod, e.toString());
     }
   }
 

@@ -206,13 +206,7 @@ public final class DeployManifests {
    * tests need (the restricted Pod Security level of the operator's namespace admits it).
    */
   public io.fabric8.kubernetes.api.model.Pod operatorPod(String name) {
-    io.fabric8.kubernetes.api.model.PodTemplateSpec template =
-        get(
-                "Deployment",
-                OPERATOR_SERVICE_ACCOUNT,
-                io.fabric8.kubernetes.api.model.apps.Deployment.class)
-            .getSpec()
-            .getTemplate();
+    io.fabric8.kubernetes.api.model.PodTemplateSpec template = operatorPodTemplate();
     return new io.fabric8.kubernetes.api.model.PodBuilder()
         .withMetadata(template.getMetadata())
         .editMetadata()
@@ -221,6 +215,16 @@ public final class DeployManifests {
         .endMetadata()
         .withSpec(template.getSpec())
         .build();
+  }
+
+  /** The pod template of the operator's Deployment (named like its ServiceAccount). */
+  public io.fabric8.kubernetes.api.model.PodTemplateSpec operatorPodTemplate() {
+    return get(
+            "Deployment",
+            OPERATOR_SERVICE_ACCOUNT,
+            io.fabric8.kubernetes.api.model.apps.Deployment.class)
+        .getSpec()
+        .getTemplate();
   }
 
   /** What the operator's ServiceAccount may do. */

@@ -95,24 +95,27 @@ class DeployManifestsTest extends InstallChecks {
             List.of(
                 "beebotte-sessions.beebotte-system.svc",
                 "beebotte-sessions.beebotte-system.svc.cluster.local"));
+    assertCertManagerWired(rendered);
+  }
+
+  /**
+   * cert-manager's CA injected into the APIService, and the serving certificate's Secret mounted
+   * without {@code optional}: a pod waits for its certificate rather than generating one.
+   */
+  static void assertCertManagerWired(DeployManifests install) {
     assertThat(
             DeployManifests.metadata(
-                rendered.find("APIService", "v1alpha1.live.beebotte.io").get()))
+                install.find("APIService", "v1alpha1.live.beebotte.io").orElseThrow()))
         .extractingByKey("annotations")
         .isEqualTo(Map.of("cert-manager.io/inject-ca-from", "beebotte-system/beebotte-sessions"));
-    var tls =
-        rendered
-            .get("Deployment", NAME, io.fabric8.kubernetes.api.model.apps.Deployment.class)
-            .getSpec()
-            .getTemplate()
-            .getSpec()
-            .getVolumes()
-            .stream()
-            .filter(v -> v.getName().equals("sessions-tls"))
-            .findFirst()
-            .orElseThrow();
-    assertThat(tls.getSecret().getSecretName()).isEqualTo("beebotte-sessions-tls");
-    assertThat(tls.getSecret().getOptional()).isFalse();
+    assertThat(install.operatorPodTemplate().getSpec().getVolumes())
+        .filteredOn(v -> v.getName().equals("sessions-tls"))
+        .singleElement()
+        .satisfies(
+            tls -> {
+              assertThat(tls.getSecret().getSecretName()).isEqualTo("beebotte-sessions-tls");
+              assertThat(tls.getSecret().getOptional()).isFalse();
+            });
   }
 
   /** A kustomization under target/ that installs deploy/ with the cert-manager Component. */

@@ -269,14 +269,7 @@ class HelmChartTest {
                                 "configmaps")
                             .contains(p.resource()))
                 .toList());
-    Container container =
-        rendered
-            .get("Deployment", NAME, Deployment.class)
-            .getSpec()
-            .getTemplate()
-            .getSpec()
-            .getContainers()
-            .get(0);
+    Container container = rendered.operatorPodTemplate().getSpec().getContainers().get(0);
     Map<String, String> env = env(container);
     assertThat(env).containsEntry("SESSIONS_API_PORT", "0").doesNotContainKey("POD_NAMESPACE");
     assertThat(container.getPorts()).extracting("name").containsExactly("http");
@@ -313,21 +306,7 @@ class HelmChartTest {
             .isEqualTo(object.get("spec"));
       }
     }
-    assertThat(DeployManifests.metadata(own.find("APIService", "v1alpha1.live.beebotte.io").get()))
-        .extractingByKey("annotations")
-        .isEqualTo(Map.of("cert-manager.io/inject-ca-from", "beebotte-system/beebotte-sessions"));
-    var tls =
-        own
-            .get("Deployment", NAME, Deployment.class)
-            .getSpec()
-            .getTemplate()
-            .getSpec()
-            .getVolumes()
-            .stream()
-            .filter(v -> v.getName().equals("sessions-tls"))
-            .findFirst()
-            .orElseThrow();
-    assertThat(tls.getSecret().getOptional()).isFalse();
+    DeployManifestsTest.assertCertManagerWired(own);
 
     DeployManifests named =
         HelmChart.render(

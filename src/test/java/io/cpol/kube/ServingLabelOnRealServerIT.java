@@ -82,15 +82,8 @@ class ServingLabelOnRealServerIT {
 
   private static OperatorProcess replica(String name) {
     OperatorProcess replica =
-        OperatorProcess.start(
-            name,
-            kubeconfig,
-            kube.directory(),
-            "--leader-election=true",
-            "--leader-election-namespace=" + OperatorInstall.NAMESPACE,
-            "--pod-namespace=" + OperatorInstall.NAMESPACE,
-            // Two processes on one machine: only the label is under test, not the server.
-            "--sessions-api-port=0");
+        OperatorProcess.startReplica(
+            name, kubeconfig, kube.directory(), "--pod-namespace=" + OperatorInstall.NAMESPACE);
     replicas.add(replica);
     return replica;
   }
