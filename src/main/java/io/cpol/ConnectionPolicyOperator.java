@@ -5,6 +5,7 @@ import io.cpol.beebotte.OkHttpBeebotteClient;
 import io.cpol.beebotte.Redactor;
 import io.cpol.beebotte.RetryPolicy;
 import io.cpol.live.ServingLabel;
+import io.cpol.live.SessionStore;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.TolerantReader;
 import io.cpol.reconciler.BeebotteClientFactory;
@@ -59,6 +60,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
   private final Logger log = LoggerFactory.getLogger(ConnectionPolicyOperator.class);
   private final Operator operator;
   private final ConnectionPolicyReconciler reconciler;
+  private final SessionStore sessions = new SessionStore(Clock.systemUTC());
   private final OperationsServer operations;
   private final OperatorConfig config;
   private final KubernetesClient kubernetes;
@@ -124,7 +126,8 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
             config.statusHeartbeat(),
             config.identity(),
             config.dropConcurrency(),
-            config.watchCallsPerSecond());
+            config.watchCallsPerSecond(),
+            sessions);
     operator =
         new Operator(
             o -> {
@@ -255,6 +258,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
         releaseLease();
       }
       reconciler.close();
+      sessions.close();
       operations.close();
       logFilter.detach();
     }
