@@ -4,6 +4,7 @@ import io.cpol.beebotte.BeebotteClientConfig;
 import io.cpol.beebotte.OkHttpBeebotteClient;
 import io.cpol.beebotte.Redactor;
 import io.cpol.beebotte.RetryPolicy;
+import io.cpol.live.ServingLabel;
 import io.cpol.live.SessionStore;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.TolerantReader;
@@ -66,6 +67,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
   private final RedactingLogFilter logFilter;
   private final AtomicBoolean leader = new AtomicBoolean();
   private final AtomicBoolean stopped = new AtomicBoolean();
+  private final ServingLabel servingLabel;
 
   private ConnectionPolicyOperator(
       OperatorConfig config,
@@ -75,6 +77,9 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
       throws IOException {
     this.config = config;
     this.kubernetes = kubernetes;
+    // The sessions Service routes to the replica holding the listings: the leader, or the only one.
+    this.servingLabel = ServingLabel.start(kubernetes, config.podNamespace(), config.podName());
+    servingLabel.serving(!config.leaderElection());
     // Learns the value of every Secret read; status, events and every log line pass it.
     Redactor redactor = new Redactor();
     this.logFilter = new RedactingLogFilter(redactor);
@@ -145,9 +150,11 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
                             () -> {
                               leader.set(true);
                               log.info("{} is the leader; reconciling", config.identity());
+                              servingLabel.serving(true);
                             },
                             () -> {
                               leader.set(false);
+                              servingLabel.serving(false);
                               if (!stopped.get()) {
                                 // A replica that lost its lease must not keep half-running:
                                 // exit (off the elector's thread) and let Kubernetes restart it.
@@ -245,6 +252,8 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
   public void close() {
     if (stopped.compareAndSet(false, true)) {
       operator.stop();
+      // Before the Lease goes: the Service stops routing here before a standby leads.
+      servingLabel.close();
       if (config.leaderElection()) {
         releaseLease();
       }

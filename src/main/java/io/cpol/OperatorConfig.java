@@ -32,6 +32,10 @@ import java.util.Set;
  *     attempt
  * @param dropConcurrency drop calls in flight at once per Beebotte account
  * @param watchCallsPerSecond the reconnect watch's calls per second per account; 0 turns it off
+ * @param podName this replica's pod ({@code POD_NAME}, from the downward API), which carries the
+ *     sessions Service's serving label while it leads; null when unset
+ * @param podNamespace that pod's namespace ({@code POD_NAMESPACE}); null when unset, and then no
+ *     pod is labelled (outside a pod, {@code --pod-name} only names the replica in the Lease)
  */
 public record OperatorConfig(
     Set<String> watchNamespaces,
@@ -48,7 +52,9 @@ public record OperatorConfig(
     int beebotteMaxAttempts,
     Duration beebotteRetryBudget,
     int dropConcurrency,
-    double watchCallsPerSecond) {
+    double watchCallsPerSecond,
+    String podName,
+    String podNamespace) {
 
   static final String DEFAULT_ENDPOINT = SpecConstraints.DEFAULT_ENDPOINT;
 
@@ -105,7 +111,9 @@ public record OperatorConfig(
         integer(settings, "BEEBOTTE_MAX_ATTEMPTS", 4),
         duration(settings, "BEEBOTTE_RETRY_BUDGET", Duration.ofSeconds(10)),
         integer(settings, "DROP_CONCURRENCY", 8),
-        decimal(settings, "WATCH_CALLS_PER_SECOND", 5));
+        decimal(settings, "WATCH_CALLS_PER_SECOND", 5),
+        blankToNull(settings.get("POD_NAME")),
+        blankToNull(settings.get("POD_NAMESPACE")));
   }
 
   private static int integer(Map<String, String> s, String key, int dflt) {
