@@ -28,7 +28,16 @@ final class BenchOptions {
   @Mixin private CommandLines.Help help;
 
   static final List<String> ALL_SECTIONS =
-      List.of("sync", "decode", "drops", "bulk", "revocation", "jmh", "operator", "footprint");
+      List.of(
+          "sync",
+          "decode",
+          "drops",
+          "bulk",
+          "revocation",
+          "jmh",
+          "operator",
+          "footprint",
+          "sessions");
 
   @Option(names = "--quick", description = "A smoke run at small sizes, in seconds.")
   private boolean quick;
@@ -98,7 +107,7 @@ final class BenchOptions {
       converter = Section.class,
       description =
           "Sections to run (default: all of sync,decode,drops,bulk,revocation,jmh,"
-              + "operator,footprint).")
+              + "operator,footprint,sessions).")
   private Set<String> sections = new LinkedHashSet<>(ALL_SECTIONS);
 
   @Option(names = "--no-jmh", description = "Leave out the JMH section.")

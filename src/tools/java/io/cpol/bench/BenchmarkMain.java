@@ -114,6 +114,8 @@ public final class BenchmarkMain {
     section(
         options, results, done, "revocation", () -> new RevocationSection(options, results).run());
     section(options, results, done, "operator", () -> new OperatorSection(options, results).run());
+    section(
+        options, results, done, "sessions", () -> new SessionsApiSection(options, results).run());
     section(options, results, done, "jmh", () -> new JmhSection(options, results).run());
     results.printTargets();
     if (options.quick()) {
