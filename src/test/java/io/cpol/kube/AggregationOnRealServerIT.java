@@ -223,6 +223,12 @@ class AggregationOnRealServerIT {
             "apiservice/" + VERSION + "." + GROUP,
             "--timeout=60s")
         .orFail();
+    // Available comes first; kube-apiserver's discovery takes the group in a moment later.
+    await("discovery to list widgets")
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> kube.kubectl("api-resources", "--api-group=" + GROUP).out().contains("widgets"));
   }
 
   private static List<String> jsonList(String json) throws Exception {

@@ -114,6 +114,15 @@ class SessionsOnRealServerIT {
             "apiservice/v1alpha1.live.beebotte.io",
             "--timeout=60s")
         .orFail();
+    // Available comes first; kube-apiserver's discovery takes the group in a moment later.
+    await("discovery to list sessions")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () ->
+                kube.kubectl("api-resources", "--api-group=live.beebotte.io")
+                    .out()
+                    .contains("sessions"));
   }
 
   @AfterAll
