@@ -61,6 +61,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
   private final OperationsServer operations;
   private final OperatorConfig config;
   private final KubernetesClient kubernetes;
+  private final Redactor redactor;
   private final RedactingLogFilter logFilter;
   private final AtomicBoolean leader = new AtomicBoolean();
   private final AtomicBoolean stopped = new AtomicBoolean();
@@ -74,7 +75,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
     this.config = config;
     this.kubernetes = kubernetes;
     // Learns the value of every Secret read; status, events and every log line pass it.
-    Redactor redactor = new Redactor();
+    this.redactor = new Redactor();
     this.logFilter = new RedactingLogFilter(redactor);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
@@ -181,6 +182,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
         .convertValue(Map.of("spec", Map.of(), "status", Map.of()), ConnectionPolicy.class);
     // Before the first reconcile, which is when the first Secret is read.
     logFilter.attach();
+    ScrubbedConsole.attach(redactor);
     operator.start();
     log.info(
         "operator started: namespaces={}, label selector {}, http {}, leader election {}",
@@ -248,6 +250,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
       reconciler.close();
       operations.close();
       logFilter.detach();
+      ScrubbedConsole.detach(redactor);
     }
   }
 
