@@ -64,6 +64,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
   private final OperationsServer operations;
   private final OperatorConfig config;
   private final KubernetesClient kubernetes;
+  private final Redactor redactor;
   private final RedactingLogFilter logFilter;
   private final AtomicBoolean leader = new AtomicBoolean();
   private final AtomicBoolean stopped = new AtomicBoolean();
@@ -81,7 +82,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
     this.servingLabel = ServingLabel.start(kubernetes, config.podNamespace(), config.podName());
     servingLabel.serving(!config.leaderElection());
     // Learns the value of every Secret read; status, events and every log line pass it.
-    Redactor redactor = new Redactor();
+    this.redactor = new Redactor();
     this.logFilter = new RedactingLogFilter(redactor);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
@@ -191,6 +192,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
         .convertValue(Map.of("spec", Map.of(), "status", Map.of()), ConnectionPolicy.class);
     // Before the first reconcile, which is when the first Secret is read.
     logFilter.attach();
+    ScrubbedConsole.attach(redactor);
     operator.start();
     log.info(
         "operator started: namespaces={}, label selector {}, http {}, leader election {}",
@@ -261,6 +263,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
       sessions.close();
       operations.close();
       logFilter.detach();
+      ScrubbedConsole.detach(redactor);
     }
   }
 

@@ -3,6 +3,7 @@ package io.cpol;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.jul.LevelChangePropagator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.LoggerContextVO;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Marker;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import org.slf4j.event.KeyValuePair;
 
 /**
@@ -35,12 +37,37 @@ public final class RedactingLogFilter extends TurboFilter {
     setName("redacting-log-filter");
   }
 
-  /** Starts filtering this process's log events, when logback is the logging backend. */
+  /**
+   * Starts filtering this process's log events, when logback is the logging backend, those of
+   * {@code java.util.logging} included.
+   */
   public void attach() {
     if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
       setContext(context);
       start();
       context.addTurboFilter(this);
+      routeJavaUtilLogging(context);
+    }
+  }
+
+  /**
+   * Sends {@code java.util.logging} (OkHttp's platform logger, the JDK's HttpClient) to logback, so
+   * its records pass this filter too: JUL's own console handler, which would print them to stderr
+   * as they are, is taken out. JUL's levels follow logback's, so a record logback would drop is not
+   * even made. Once per process; it stays when the operator closes.
+   */
+  private static synchronized void routeJavaUtilLogging(LoggerContext context) {
+    if (!SLF4JBridgeHandler.isInstalled()) {
+      SLF4JBridgeHandler.removeHandlersForRootLogger();
+      SLF4JBridgeHandler.install();
+    }
+    if (context.getCopyOfListenerList().stream()
+        .noneMatch(LevelChangePropagator.class::isInstance)) {
+      LevelChangePropagator levels = new LevelChangePropagator();
+      levels.setContext(context);
+      levels.setResetJUL(true);
+      levels.start();
+      context.addListener(levels);
     }
   }
 

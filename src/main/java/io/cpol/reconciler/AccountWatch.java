@@ -108,6 +108,9 @@ final class AccountWatch {
             target.userid(), target.protocol() == null ? null : target.protocol().wireName());
     PolicyLedger ledger = reports.ledger(r.ref());
     long times = ledger.recordDrops(drops, identity);
+    // What each call added to dropped, to account for a count session by session (the soak test
+    // matches these against the simulator's drop log).
+    log.debug("policy {}: counted {} for the call {}", r.ref(), drops, target);
     for (DropRecord d : drops) {
       reports.metrics().drops(d.getProtocol(), "success", 1);
       reports.metrics().deniedSessionConnected(Duration.between(awaySince, landed));

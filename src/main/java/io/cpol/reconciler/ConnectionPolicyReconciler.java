@@ -64,6 +64,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
   private final Map<String, Compiled> compiled = new ConcurrentHashMap<>();
   private final Map<String, Long> warnedUnknown = new ConcurrentHashMap<>();
   private final Map<String, Integer> failedAttempts = new ConcurrentHashMap<>();
+  private final WrittenStatuses written = new WrittenStatuses();
 
   /**
    * Wires a reconciler with its collaborators.
@@ -214,7 +215,9 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
 
   @Override
   public UpdateControl<ConnectionPolicy> reconcile(
-      ConnectionPolicy policy, Context<ConnectionPolicy> context) {
+      ConnectionPolicy cached, Context<ConnectionPolicy> context) {
+    // Our last status write, when the informer has not seen it yet: the next write builds on it.
+    ConnectionPolicy policy = written.freshest(cached);
     PolicyRef ref = PolicyRef.of(policy);
     long generation = Objects.requireNonNullElse(policy.getMetadata().getGeneration(), 0L);
     ConnectionPolicyStatus old = policy.getStatus();
@@ -308,6 +311,8 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       cause = cause.getCause();
     }
     if (cause instanceof KubernetesClientException k && k.getCode() == 409) {
+      // Someone else wrote since: the next try builds on the informer's copy.
+      written.forget(ref.uid());
       return ErrorStatusUpdateControl.<ConnectionPolicy>noStatusUpdate()
           .withNoRetry()
           .rescheduleAfter(Duration.ofMillis(200));
@@ -330,16 +335,17 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
             + unexpected(cause);
     log.error("policy {}: {}", ref, message, e);
     long generation = Objects.requireNonNullElse(policy.getMetadata().getGeneration(), 0L);
+    ConnectionPolicy fresh = written.freshest(policy);
     try {
       record(
-          policy,
+          fresh,
           statusBuilder.failed(
-              policy.getStatus(),
+              fresh.getStatus(),
               generation,
               Mode.of(policy.getSpec()),
               Reason.ReconcileError,
               message,
-              engines.ledger(ref, policy.getStatus()).snapshot(),
+              engines.ledger(ref, fresh.getStatus()).snapshot(),
               clock.instant()));
     } catch (RuntimeException writeFailed) {
       log.warn("policy {}: could not record the failure: {}", ref, unexpected(writeFailed));
@@ -399,7 +405,8 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     update.setSpec(policy.getSpec());
     update.setStatus(next);
     try {
-      kubernetes.resource(update).updateStatus();
+      ConnectionPolicy stored = kubernetes.resource(update).updateStatus();
+      written.wrote(update, stored);
       engines.stored(PolicyRef.of(policy), next.getDropped());
     } catch (KubernetesClientException e) {
       if (e.getCode() == 404) {
@@ -499,6 +506,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
     compiled.keySet().removeAll(goneUids);
     warnedUnknown.keySet().removeAll(goneUids);
     failedAttempts.keySet().removeAll(goneUids);
+    written.forget(goneUids);
     engines.forgetPolicies(goneUids);
   }
 
