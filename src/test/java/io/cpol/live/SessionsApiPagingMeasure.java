@@ -1,11 +1,9 @@
 package io.cpol.live;
 
 import io.cpol.beebotte.Connection;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -39,31 +37,15 @@ public final class SessionsApiPagingMeasure {
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     TestPki.Issued ca = TestPki.ca("front-proxy-ca");
     TestPki.Issued proxy = TestPki.client(ca, "front-proxy-client");
-    KubernetesMockServer mock = new KubernetesMockServer(false);
-    mock.init(InetAddress.getLoopbackAddress(), 0);
-    mock.expect()
-        .get()
-        .withPath("/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication")
-        .andReply(
-            200,
-            r ->
-                new ConfigMapBuilder()
-                    .withNewMetadata()
-                    .withName("extension-apiserver-authentication")
-                    .endMetadata()
-                    .withData(
-                        Map.of(
-                            "requestheader-client-ca-file", ca.pem(),
-                            "requestheader-allowed-names", "[]",
-                            "requestheader-username-headers", "[\"X-Remote-User\"]",
-                            "requestheader-group-headers", "[\"X-Remote-Group\"]"))
-                    .build())
-        .always();
-    mock.expect()
-        .post()
-        .withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
-        .andReply(201, r -> Map.of("status", Map.of("allowed", true)))
-        .always();
+    Map<String, String> frontProxy =
+        Map.of(
+            "requestheader-client-ca-file", ca.pem(),
+            "requestheader-allowed-names", "[]",
+            "requestheader-username-headers", "[\"X-Remote-User\"]",
+            "requestheader-group-headers", "[\"X-Remote-Group\"]");
+    KubernetesMockServer mock =
+        MockAuthorizationApi.start(
+            () -> frontProxy, r -> Map.of("status", Map.of("allowed", true)));
     KubernetesClient kubernetes = mock.createClient();
 
     InMemorySessionSource source = new InMemorySessionSource();

@@ -7,10 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cpol.beebotte.Connection;
 import io.cpol.beebotte.Subscription;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,28 +72,8 @@ class SessionsApiServerTest {
   static void apiServer() {
     frontProxyCa = TestPki.ca("front-proxy-ca");
     proxyClient = TestPki.client(frontProxyCa, PROXY_NAME);
-    mock = new KubernetesMockServer(false);
-    mock.init(InetAddress.getLoopbackAddress(), 0);
+    mock = MockAuthorizationApi.start(configMap::get, SessionsApiServerTest::answerReview);
     kubernetes = mock.createClient();
-    mock.expect()
-        .get()
-        .withPath("/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication")
-        .andReply(
-            200,
-            r ->
-                new ConfigMapBuilder()
-                    .withNewMetadata()
-                    .withName("extension-apiserver-authentication")
-                    .withNamespace("kube-system")
-                    .endMetadata()
-                    .withData(configMap.get())
-                    .build())
-        .always();
-    mock.expect()
-        .post()
-        .withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
-        .andReply(201, SessionsApiServerTest::answerReview)
-        .always();
   }
 
   @AfterAll
