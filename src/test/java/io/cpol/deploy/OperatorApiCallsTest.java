@@ -41,7 +41,11 @@ class OperatorApiCallsTest {
   void rbacGrantsExactlyTheCallsTheOperatorMakes() {
     try (OperatorHarness h =
         OperatorHarness.start(
-            "--leader-election=true", "--leader-election-namespace=beebotte-system")) {
+            "--leader-election=true",
+            "--leader-election-namespace=beebotte-system",
+            // The sessions API's calls (its front-proxy ConfigMap, SubjectAccessReviews, the
+            // APIService's caBundle) get their RBAC in deploy/ with issue 21; until then, off.
+            "--sessions-api-port=0")) {
       h.simulator()
           .addConnection(
               new Connection(
