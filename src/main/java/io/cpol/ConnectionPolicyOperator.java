@@ -5,8 +5,8 @@ import io.cpol.beebotte.OkHttpBeebotteClient;
 import io.cpol.beebotte.Redactor;
 import io.cpol.beebotte.RetryPolicy;
 import io.cpol.live.ApiServiceCaBundle;
-import io.cpol.live.EmptySessionSource;
-import io.cpol.live.SessionSource;
+import io.cpol.live.ServingLabel;
+import io.cpol.live.SessionStore;
 import io.cpol.live.SessionsApiServer;
 import io.cpol.live.SessionsApiSettings;
 import io.cpol.policy.ConnectionPolicy;
@@ -70,6 +70,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
   private final Logger log = LoggerFactory.getLogger(ConnectionPolicyOperator.class);
   private final Operator operator;
   private final ConnectionPolicyReconciler reconciler;
+  private final SessionStore sessions = new SessionStore(Clock.systemUTC());
   private final OperationsServer operations;
   private final SessionsApiServer sessionsApi;
   private final ScheduledExecutorService caBundleTimer;
@@ -78,16 +79,19 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
   private final RedactingLogFilter logFilter;
   private final AtomicBoolean leader = new AtomicBoolean();
   private final AtomicBoolean stopped = new AtomicBoolean();
+  private final ServingLabel servingLabel;
 
   private ConnectionPolicyOperator(
       OperatorConfig config,
       KubernetesClient kubernetes,
       BeebotteClientFactory clients,
-      SessionSource sessions,
       Runnable onLostLease)
       throws IOException {
     this.config = config;
     this.kubernetes = kubernetes;
+    // The sessions Service routes to the replica holding the listings: the leader, or the only one.
+    this.servingLabel = ServingLabel.start(kubernetes, config.podNamespace(), config.podName());
+    servingLabel.serving(!config.leaderElection());
     // Learns the value of every Secret read; status, events and every log line pass it.
     Redactor redactor = new Redactor();
     this.logFilter = new RedactingLogFilter(redactor);
@@ -134,7 +138,8 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
             config.statusHeartbeat(),
             config.identity(),
             config.dropConcurrency(),
-            config.watchCallsPerSecond());
+            config.watchCallsPerSecond(),
+            sessions);
     operator =
         new Operator(
             o -> {
@@ -157,10 +162,12 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
                             () -> {
                               leader.set(true);
                               log.info("{} is the leader; reconciling", config.identity());
+                              servingLabel.serving(true);
                               checkCaBundleSoon();
                             },
                             () -> {
                               leader.set(false);
+                              servingLabel.serving(false);
                               if (!stopped.get()) {
                                 // A replica that lost its lease must not keep half-running:
                                 // exit (off the elector's thread) and let Kubernetes restart it.
@@ -231,7 +238,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
   private SessionsApiServer startSessionsApi(
       OperatorConfig config,
       KubernetesClient kubernetes,
-      SessionSource sessions,
+      io.cpol.live.SessionSource sessions,
       java.util.function.BooleanSupplier serving) {
     if (config.sessionsApiPort() == 0) {
       return null;
@@ -301,21 +308,6 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
   }
 
   /**
-   * Starts the operator serving {@code sessions} on the sessions API.
-   *
-   * @param clients makes Beebotte clients; null for the real OkHttp one
-   */
-  public static ConnectionPolicyOperator start(
-      OperatorConfig config,
-      KubernetesClient kubernetes,
-      BeebotteClientFactory clients,
-      SessionSource sessions)
-      throws IOException {
-    return new ConnectionPolicyOperator(
-        config, kubernetes, clients, sessions, () -> System.exit(1));
-  }
-
-  /**
    * Starts the operator; {@code onLostLease} runs (on its own thread) when this replica loses the
    * Lease other than by {@link #close()}.
    */
@@ -325,9 +317,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
       BeebotteClientFactory clients,
       Runnable onLostLease)
       throws IOException {
-    // Until the store of the engine's listings is wired here, the sessions API serves none.
-    return new ConnectionPolicyOperator(
-        config, kubernetes, clients, new EmptySessionSource(), onLostLease);
+    return new ConnectionPolicyOperator(config, kubernetes, clients, onLostLease);
   }
 
   /** Ready once informers are synced; a standby replica waiting for the lease is ready too. */
@@ -363,6 +353,8 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
   public void close() {
     if (stopped.compareAndSet(false, true)) {
       operator.stop();
+      // Before the Lease goes: the Service stops routing here before a standby leads.
+      servingLabel.close();
       if (config.leaderElection()) {
         releaseLease();
       }
@@ -373,6 +365,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
       if (sessionsApi != null) {
         sessionsApi.close();
       }
+      sessions.close();
       operations.close();
       logFilter.detach();
     }

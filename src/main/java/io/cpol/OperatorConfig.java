@@ -36,9 +36,11 @@ import java.util.Set;
  *     turns it off
  * @param sessionsApiBindAddress the address that port listens on; null means every interface
  * @param sessionsApiTlsDirectory where tls.crt and tls.key are mounted; without them a self-signed
- *     certificate is made at start
- * @param podNamespace the operator's namespace (downward API), for the sessions Service's name in a
- *     generated certificate; null when unset
+ *     certificate is made at start (for the sessions Service in {@code podNamespace})
+ * @param podName this replica's pod ({@code POD_NAME}, from the downward API), which carries the
+ *     sessions Service's serving label while it leads; null when unset
+ * @param podNamespace that pod's namespace ({@code POD_NAMESPACE}); null when unset, and then no
+ *     pod is labelled (outside a pod, {@code --pod-name} only names the replica in the Lease)
  */
 public record OperatorConfig(
     Set<String> watchNamespaces,
@@ -59,6 +61,7 @@ public record OperatorConfig(
     int sessionsApiPort,
     String sessionsApiBindAddress,
     java.nio.file.Path sessionsApiTlsDirectory,
+    String podName,
     String podNamespace) {
 
   static final String DEFAULT_SESSIONS_TLS_DIR = "/etc/beebotte/sessions-tls";
@@ -127,6 +130,7 @@ public record OperatorConfig(
         address(settings, "SESSIONS_API_BIND_ADDRESS"),
         java.nio.file.Path.of(
             settings.getOrDefault("SESSIONS_API_TLS_DIR", DEFAULT_SESSIONS_TLS_DIR).trim()),
+        blankToNull(settings.get("POD_NAME")),
         blankToNull(settings.get("POD_NAMESPACE")));
   }
 

@@ -28,6 +28,8 @@ class OperatorConfigTest {
     assertThat(c.defaultEndpoint()).isEqualTo("https://api.beebotte.com");
     assertThat(c.statusHeartbeat()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.beebotteMaxAttempts()).isEqualTo(4);
+    assertThat(c.podName()).as("outside a pod: no pod to label").isNull();
+    assertThat(c.podNamespace()).isNull();
   }
 
   @Test
@@ -45,6 +47,9 @@ class OperatorConfigTest {
     assertThat(c.leaderElection()).isTrue();
     assertThat(c.leaseNamespace()).isEqualTo("from-the-pod");
     assertThat(c.identity()).isEqualTo("from-the-pod");
+    // Both set: the leader labels its pod for the sessions Service.
+    assertThat(c.podName()).isEqualTo("from-the-pod");
+    assertThat(c.podNamespace()).isEqualTo("from-the-pod");
     assertThat(c.logFormat()).isEqualTo("json");
     assertThat(c.httpPort()).isEqualTo(8080);
   }

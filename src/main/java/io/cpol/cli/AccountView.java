@@ -4,6 +4,7 @@ import io.cpol.beebotte.Connection;
 import io.cpol.enforce.AccountEvaluation;
 import io.cpol.enforce.AccountPass;
 import io.cpol.enforce.AccountPolicies;
+import io.cpol.enforce.DecidingPolicy;
 import io.cpol.enforce.Verdict;
 import java.time.Instant;
 import java.util.Arrays;
@@ -93,28 +94,11 @@ final class AccountView {
         : new Decision(SessionVerdict.Allowed, null, null);
   }
 
-  /**
-   * The account's decision on session {@code i}: the first enforcing policy (account order) that
-   * denies it, else the first dry-run one, else the first whose allow rule kept it, else none.
-   */
+  /** The account's decision on session {@code i}, by {@link DecidingPolicy}. */
   Decision decide(int i) {
-    Decision wouldDrop = null;
-    Decision kept = null;
-    for (int p = 0; p < policies.size(); p++) {
-      Verdict v = evaluation.verdict(p, i);
-      if (v.rule() == null) {
-        continue;
-      }
-      Decision d = decisionOf(p, i);
-      if (d.verdict() == SessionVerdict.Denied) {
-        return d;
-      }
-      if (d.verdict() == SessionVerdict.WouldDrop && wouldDrop == null) {
-        wouldDrop = d;
-      } else if (d.verdict() == SessionVerdict.Allowed && kept == null) {
-        kept = d;
-      }
-    }
-    return wouldDrop != null ? wouldDrop : kept != null ? kept : Decision.NONE;
+    int p =
+        DecidingPolicy.of(
+            policies.size(), k -> evaluation.verdict(k, i), k -> policies.get(k).dryRun());
+    return p < 0 ? Decision.NONE : decisionOf(p, i);
   }
 }

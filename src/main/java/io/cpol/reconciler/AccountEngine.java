@@ -6,6 +6,9 @@ import io.cpol.beebotte.ConnectionListing;
 import io.cpol.enforce.AccountPass;
 import io.cpol.enforce.AccountPolicies;
 import io.cpol.enforce.DropPlanner;
+import io.cpol.live.AccountListing;
+import io.cpol.live.ListedPolicy;
+import io.cpol.live.ListingSink;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.reconciler.LastListing.Listing;
 import java.time.Duration;
@@ -62,6 +65,7 @@ final class AccountEngine implements AccountWatch.Account {
   private final PolicyDirectory directory;
   private final PassReports reports;
   private final Owners owners;
+  private final ListingSink listings;
   private final AccountThrottle throttle;
   private final AccountWatch watch;
   private final DropCalls dropCalls;
@@ -83,8 +87,10 @@ final class AccountEngine implements AccountWatch.Account {
       EngineSettings settings,
       PolicyDirectory directory,
       PassReports reports,
-      Owners owners) {
+      Owners owners,
+      ListingSink listings) {
     this.endpoint = endpoint;
+    this.listings = listings;
     this.runtime = runtime;
     this.settings = settings;
     this.directory = directory;
@@ -161,6 +167,7 @@ final class AccountEngine implements AccountWatch.Account {
         // A changed policy may no longer deny what it dropped: its watch ends at once.
         watch.forgetPolicy(registration.ref().uid());
         scheduleLocked(now.plus(settings.coalesce()));
+        policiesChangedLocked();
       }
       return unusedLanesLocked();
     }
@@ -181,7 +188,9 @@ final class AccountEngine implements AccountWatch.Account {
   List<Lane> unregister(String uid) {
     watch.forgetPolicy(uid);
     synchronized (lock) {
-      schedule.remove(uid);
+      if (schedule.remove(uid)) {
+        policiesChangedLocked();
+      }
       return unusedLanesLocked();
     }
   }
@@ -215,6 +224,7 @@ final class AccountEngine implements AccountWatch.Account {
       }
       retired = true;
       wakeUp.stop();
+      listings.gone(this);
       Handover handover = new Handover(new ArrayList<>(lanes.values()), schedule.clear());
       lanes.clear();
       return handover;
@@ -232,6 +242,7 @@ final class AccountEngine implements AccountWatch.Account {
     synchronized (lock) {
       handover.lanes().forEach(lane -> lanes.putIfAbsent(lane.key(), lane));
       schedule.adopt(handover.entries());
+      policiesChangedLocked();
       Instant next = schedule.next();
       if (next != null) {
         scheduleLocked(next);
@@ -253,6 +264,7 @@ final class AccountEngine implements AccountWatch.Account {
         out.add(new Handover(List.of(lane), new ArrayList<>(moving)));
       }
       owner = null;
+      policiesChangedLocked();
       return out;
     }
   }
@@ -262,6 +274,7 @@ final class AccountEngine implements AccountWatch.Account {
    */
   void close() {
     watch.close();
+    listings.gone(this);
     List<Lane> closing;
     synchronized (lock) {
       retired = true;
@@ -271,6 +284,17 @@ final class AccountEngine implements AccountWatch.Account {
       schedule.clear();
     }
     closing.forEach(Lane::close);
+  }
+
+  /** Tells the live sessions view which policies use the account now. */
+  private void policiesChangedLocked() {
+    listings.policiesChanged(this, listed(schedule.registrations()));
+  }
+
+  private static List<ListedPolicy> listed(List<PolicyRegistration> registrations) {
+    return registrations.stream()
+        .map(r -> new ListedPolicy(r.ref().namespace(), r.ref().name(), r.rules()))
+        .toList();
   }
 
   private void scheduleLocked(Instant at) {
@@ -459,10 +483,18 @@ final class AccountEngine implements AccountWatch.Account {
     } finally {
       turns.passEnded();
     }
-    lastListing.closed(current, results.closed);
+    Listing left = lastListing.closed(current, results.closed);
     if (retired()) {
       return null;
     }
+    listings.listed(
+        this,
+        new AccountListing(
+            endpoint,
+            AccountLanes.ownerOf(left.connections()),
+            left.connections(),
+            left.listedAt(),
+            listed(work.registrations())));
 
     int reportLimit = 0;
     for (int p = 0; p < work.order().size(); p++) {

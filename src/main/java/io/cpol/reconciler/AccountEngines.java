@@ -1,5 +1,6 @@
 package io.cpol.reconciler;
 
+import io.cpol.live.ListingSink;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.ConnectionPolicyStatus;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ final class AccountEngines implements AccountEngine.Owners, AutoCloseable {
   private final EngineRuntime runtime;
   private final EngineSettings settings;
   private final PassReports reports;
+  private final ListingSink listings;
   private volatile PolicyDirectory live;
 
   /** The live view of policies, for engines made before {@link #connect} was called too. */
@@ -55,8 +57,10 @@ final class AccountEngines implements AccountEngine.Owners, AutoCloseable {
       EngineRuntime runtime,
       OperatorMetrics metrics,
       PolicyEvents events,
-      EngineSettings settings) {
+      EngineSettings settings,
+      ListingSink listings) {
     this.clients = clients;
+    this.listings = listings;
     this.runtime = runtime;
     this.settings = settings;
     this.reports = new PassReports(runtime, settings, metrics, events, directory);
@@ -176,7 +180,7 @@ final class AccountEngines implements AccountEngine.Owners, AutoCloseable {
   }
 
   private AccountEngine newEngine(String endpoint) {
-    return new AccountEngine(endpoint, runtime, settings, directory, reports, this);
+    return new AccountEngine(endpoint, runtime, settings, directory, reports, this, listings);
   }
 
   private void retire(AccountEngine engine) {

@@ -5,6 +5,7 @@ import io.cpol.beebotte.Credentials;
 import io.cpol.beebotte.Redactor;
 import io.cpol.enforce.CompiledPolicy;
 import io.cpol.enforce.InvalidSpecException;
+import io.cpol.live.ListingSink;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.ConnectionPolicyStatus;
 import io.cpol.policy.Mode;
@@ -72,6 +73,7 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
    * @param dropConcurrency drop calls in flight at once per Beebotte account
    * @param watchCallsPerSecond the reconnect watch's calls per second per account; 0: off
    * @param redactor learns every value of the Secrets read, and takes them out of status and events
+   * @param listings receives every account's sessions after each pass (the live sessions API)
    */
   public static ConnectionPolicyReconciler create(
       KubernetesClient kubernetes,
@@ -83,7 +85,8 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       Duration statusHeartbeat,
       String instance,
       int dropConcurrency,
-      double watchCallsPerSecond) {
+      double watchCallsPerSecond,
+      ListingSink listings) {
     return create(
         kubernetes,
         clients,
@@ -94,7 +97,8 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
         statusHeartbeat,
         instance,
         dropConcurrency,
-        watchCallsPerSecond);
+        watchCallsPerSecond,
+        listings);
   }
 
   /**
@@ -111,7 +115,8 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
       Duration statusHeartbeat,
       String instance,
       int dropConcurrency,
-      double watchCallsPerSecond) {
+      double watchCallsPerSecond,
+      ListingSink listings) {
     Clock clock = runtime.clock();
     PolicyEvents events = new PolicyEvents(kubernetes, clock, instance, redactor);
     return new ConnectionPolicyReconciler(
@@ -121,7 +126,8 @@ public class ConnectionPolicyReconciler implements Reconciler<ConnectionPolicy>,
             runtime,
             metrics,
             events,
-            EngineSettings.defaults(dropConcurrency, watchCallsPerSecond)),
+            EngineSettings.defaults(dropConcurrency, watchCallsPerSecond),
+            listings),
         new StatusBuilder(statusHeartbeat, redactor),
         events,
         metrics,

@@ -46,10 +46,15 @@ final class LastListing {
     return last;
   }
 
-  /** A pass closed {@code closed} (by identity) from {@code from}: a later reuse skips them. */
-  synchronized void closed(Listing from, Set<Connection> closed) {
-    if (last == from && !closed.isEmpty()) {
-      last = from.without(closed::contains);
+  /**
+   * A pass closed {@code closed} (by identity) from {@code from}: a later reuse skips them. Returns
+   * what is left of {@code from}.
+   */
+  synchronized Listing closed(Listing from, Set<Connection> closed) {
+    Listing left = closed.isEmpty() ? from : from.without(closed::contains);
+    if (last == from) {
+      last = left;
     }
+    return left;
   }
 }

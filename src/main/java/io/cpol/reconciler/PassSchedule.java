@@ -110,6 +110,21 @@ final class PassSchedule {
     return moving;
   }
 
+  /** Every registration in account order. */
+  List<PolicyRegistration> registrations() {
+    return ordered().stream().map(e -> e.registration).toList();
+  }
+
+  private List<Entry> ordered() {
+    if (order == null) {
+      List<Entry> sorted = new ArrayList<>(entries.values());
+      sorted.sort((a, b) -> a.ref().compareTo(b.ref()));
+      order = List.copyOf(sorted);
+      policies = new AccountPolicies(order.stream().map(e -> e.registration.rules()).toList());
+    }
+    return order;
+  }
+
   List<Entry> clear() {
     List<Entry> all = new ArrayList<>(entries.values());
     entries.clear();
@@ -151,12 +166,7 @@ final class PassSchedule {
 
   /** What a pass at {@code now} syncs, or null when nothing is due. */
   Due due(Instant now) {
-    if (order == null) {
-      order = new ArrayList<>(entries.values());
-      order.sort((a, b) -> a.ref().compareTo(b.ref()));
-      order = List.copyOf(order);
-      policies = new AccountPolicies(order.stream().map(e -> e.registration.rules()).toList());
-    }
+    ordered();
     boolean[] due = new boolean[order.size()];
     boolean anyDue = false;
     Set<Duration> dueIntervals = new HashSet<>();

@@ -14,9 +14,18 @@ import java.util.Set;
  * @param resource plural resource name, {@code resource/subresource} for a subresource
  * @param verb the RBAC verb the API server checks for this call
  * @param namespace the namespace in the path, null for cluster-scoped and all-namespaces calls
+ * @param name the object's name: in the path, or for a list or watch from a {@code
+ *     fieldSelector=metadata.name=NAME} (as the API server reads it for RBAC's resourceNames); null
+ *     otherwise
  */
-public record ApiRequest(String apiGroup, String resource, String verb, String namespace) {
+public record ApiRequest(
+    String apiGroup, String resource, String verb, String namespace, String name) {
   private static final Set<String> NAMESPACE_SUBRESOURCES = Set.of("status", "finalize");
+
+  /** A request naming no object. */
+  public ApiRequest(String apiGroup, String resource, String verb, String namespace) {
+    this(apiGroup, resource, verb, namespace, null);
+  }
 
   /**
    * The RBAC view of an HTTP call to the API server, as the API server derives it; empty for calls
@@ -60,7 +69,26 @@ public record ApiRequest(String apiGroup, String resource, String verb, String n
     String resource = rest.size() == 3 ? rest.get(0) + "/" + rest.get(2) : rest.get(0);
     boolean named = rest.size() >= 2;
     return Optional.of(
-        new ApiRequest(apiGroup, resource, verb(method, named, isWatch(uri)), namespace));
+        new ApiRequest(
+            apiGroup,
+            resource,
+            verb(method, named, isWatch(uri)),
+            namespace,
+            named ? rest.get(1) : nameSelected(uri)));
+  }
+
+  /** The name a list or watch selects with fieldSelector=metadata.name=NAME, else null. */
+  private static String nameSelected(URI uri) {
+    String query = uri.getQuery();
+    if (query == null) {
+      return null;
+    }
+    return Arrays.stream(query.split("&"))
+        .filter(p -> p.startsWith("fieldSelector=metadata.name="))
+        .map(p -> p.substring("fieldSelector=metadata.name=".length()))
+        .filter(n -> !n.contains(","))
+        .findFirst()
+        .orElse(null);
   }
 
   private static boolean isWatch(URI uri) {

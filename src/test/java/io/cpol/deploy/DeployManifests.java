@@ -56,6 +56,39 @@ public final class DeployManifests {
           "ValidatingWebhookConfiguration",
           "MutatingWebhookConfiguration");
 
+  /**
+   * Kubernetes' built-in roles the install binds (the API server creates them; their rules are as
+   * {@code kubectl get -o yaml} shows them on kube-apiserver 1.37), with a {@code kept-unused}
+   * marker ({@link RbacMarkers}) where the operator never uses a rule the role comes with.
+   */
+  static final String BUILT_IN_ROLES =
+      """
+      apiVersion: rbac.authorization.k8s.io/v1
+      kind: ClusterRole
+      metadata: {name: "system:auth-delegator"}
+      rules:
+      # kept-unused: the sessions API authenticates only the aggregator's front-proxy client certificate, never a bearer token; system:auth-delegator comes with TokenReview all the same.
+      - apiGroups: ["authentication.k8s.io"]
+        resources: ["tokenreviews"]
+        verbs: ["create"]
+      # kept-unused: the sessions API's SubjectAccessReview per request; a run that sends the sessions API no request makes none.
+      - apiGroups: ["authorization.k8s.io"]
+        resources: ["subjectaccessreviews"]
+        verbs: ["create"]
+      ---
+      apiVersion: rbac.authorization.k8s.io/v1
+      kind: Role
+      metadata: {name: extension-apiserver-authentication-reader, namespace: kube-system}
+      rules:
+      # kept-unused: the sessions API reads the front-proxy CA and names from this ConfigMap; a run with the sessions API off (SESSIONS_API_PORT=0) does not.
+      - apiGroups: [""]
+        resources: ["configmaps"]
+        verbs: ["get", "list", "watch"]
+        resourceNames: ["extension-apiserver-authentication"]
+      """;
+
+  private static final List<Map<String, Object>> BUILT_IN = parseYaml(BUILT_IN_ROLES);
+
   private final List<Map<String, Object>> objects;
 
   private DeployManifests(List<Map<String, Object>> objects) {
@@ -167,6 +200,33 @@ public final class DeployManifests {
     return KUBERNETES.convertValue(object, type);
   }
 
+  /**
+   * A Pod as the operator's Deployment would create it (its pod template) named {@code name}, for a
+   * real API server without a kubelet or controllers, where it stays Pending: its labels are what
+   * tests need (the restricted Pod Security level of the operator's namespace admits it).
+   */
+  public io.fabric8.kubernetes.api.model.Pod operatorPod(String name) {
+    io.fabric8.kubernetes.api.model.PodTemplateSpec template = operatorPodTemplate();
+    return new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withMetadata(template.getMetadata())
+        .editMetadata()
+        .withName(name)
+        .withNamespace(OPERATOR_NAMESPACE)
+        .endMetadata()
+        .withSpec(template.getSpec())
+        .build();
+  }
+
+  /** The pod template of the operator's Deployment (named like its ServiceAccount). */
+  public io.fabric8.kubernetes.api.model.PodTemplateSpec operatorPodTemplate() {
+    return get(
+            "Deployment",
+            OPERATOR_SERVICE_ACCOUNT,
+            io.fabric8.kubernetes.api.model.apps.Deployment.class)
+        .getSpec()
+        .getTemplate();
+  }
+
   /** What the operator's ServiceAccount may do. */
   public Set<ApiPermission> operatorPermissions() {
     return permissionsOf(OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT);
@@ -174,14 +234,14 @@ public final class DeployManifests {
 
   /** Whether the operator's ServiceAccount may make this call. */
   public boolean operatorAllows(ApiRequest request) {
-    return operatorPermissions().stream().anyMatch(p -> p.allows(request, OPERATOR_NAMESPACE));
+    return operatorPermissions().stream().anyMatch(p -> p.allows(request));
   }
 
   /**
-   * What a ServiceAccount may do through the bindings in these manifests. RoleBindings count only
-   * in the ServiceAccount's own namespace ({@link ApiPermission#NAMESPACE}): a grant elsewhere, a
-   * rule with resourceNames or nonResourceURLs and an aggregated role cannot be expressed as {@link
-   * ApiPermission} and fail loudly rather than be misread.
+   * What a ServiceAccount may do through the bindings in these manifests, to their roles or to
+   * Kubernetes' built-in ones ({@link #BUILT_IN_ROLES}). A rule with nonResourceURLs and an
+   * aggregated role cannot be expressed as {@link ApiPermission} and fail loudly rather than be
+   * misread.
    */
   public Set<ApiPermission> permissionsOf(String namespace, String serviceAccount) {
     Set<ApiPermission> permissions = new LinkedHashSet<>();
@@ -193,19 +253,16 @@ public final class DeployManifests {
       if (!bindsServiceAccount(binding, namespace, serviceAccount)) {
         continue;
       }
-      String scope;
-      if ("ClusterRoleBinding".equals(kind)) {
-        scope = ApiPermission.CLUSTER;
-      } else if (namespace.equals(metadata(binding).get("namespace"))) {
-        scope = ApiPermission.NAMESPACE;
-      } else {
+      String bindingNamespace =
+          "ClusterRoleBinding".equals(kind) ? null : (String) metadata(binding).get("namespace");
+      if ("RoleBinding".equals(kind) && bindingNamespace == null) {
         throw new IllegalStateException(
-            "RoleBinding " + metadata(binding).get("name") + " grants outside " + namespace);
+            "RoleBinding " + metadata(binding).get("name") + " names no namespace");
       }
       Map<String, Object> roleRef = map(binding.get("roleRef"));
       Map<String, Object> role = roleFor(binding, roleRef);
       for (Map<String, Object> rule : listOfMaps(role.get("rules"))) {
-        permissions.addAll(permissionsOf(rule, scope, roleRef.get("name")));
+        permissions.addAll(permissionsOf(rule, bindingNamespace, roleRef.get("name")));
       }
     }
     return permissions;
@@ -215,7 +272,7 @@ public final class DeployManifests {
     String roleKind = (String) roleRef.get("kind");
     String roleName = (String) roleRef.get("name");
     Map<String, Object> role =
-        objects.stream()
+        java.util.stream.Stream.concat(objects.stream(), BUILT_IN.stream())
             .filter(o -> roleKind.equals(o.get("kind")))
             .filter(o -> roleName.equals(metadata(o).get("name")))
             .filter(
@@ -234,17 +291,25 @@ public final class DeployManifests {
     return role;
   }
 
+  /** A rule's grants, cluster-wide when {@code namespace} (the RoleBinding's) is null. */
   private static Set<ApiPermission> permissionsOf(
-      Map<String, Object> rule, String scope, Object roleName) {
-    if (rule.containsKey("resourceNames") || rule.containsKey("nonResourceURLs")) {
+      Map<String, Object> rule, String namespace, Object roleName) {
+    if (rule.containsKey("nonResourceURLs")) {
       throw new IllegalStateException(
-          roleName + ": resourceNames and nonResourceURLs are not modelled by ApiPermission");
+          roleName + ": nonResourceURLs are not modelled by ApiPermission");
     }
     Set<ApiPermission> permissions = new LinkedHashSet<>();
     for (String group : strings(rule.get("apiGroups"))) {
       for (String resource : strings(rule.get("resources"))) {
         for (String verb : strings(rule.get("verbs"))) {
-          permissions.add(new ApiPermission(group, resource, verb, scope));
+          permissions.add(
+              new ApiPermission(
+                  group,
+                  resource,
+                  verb,
+                  namespace == null ? ApiPermission.CLUSTER : ApiPermission.NAMESPACE,
+                  namespace,
+                  strings(rule.get("resourceNames"))));
         }
       }
     }

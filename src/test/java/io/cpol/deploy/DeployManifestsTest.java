@@ -56,7 +56,83 @@ class DeployManifestsTest extends InstallChecks {
             "ClusterRole//beebotte-connectionpolicy-editor",
             "Deployment/" + OPERATOR_NAMESPACE + "/" + NAME,
             "PodDisruptionBudget/" + OPERATOR_NAMESPACE + "/" + NAME,
-            "Service/" + OPERATOR_NAMESPACE + "/" + NAME + "-metrics");
+            "Service/" + OPERATOR_NAMESPACE + "/" + NAME + "-metrics",
+            "Role/" + OPERATOR_NAMESPACE + "/" + NAME + "-serving-label",
+            "RoleBinding/" + OPERATOR_NAMESPACE + "/" + NAME + "-serving-label",
+            "ClusterRoleBinding//" + NAME + "-auth-delegator",
+            "ClusterRole//" + NAME + "-sessions-api",
+            "ClusterRoleBinding//" + NAME + "-sessions-api",
+            AUTH_READER_BINDING,
+            "APIService//v1alpha1.live.beebotte.io",
+            "Service/" + OPERATOR_NAMESPACE + "/beebotte-sessions",
+            "ClusterRole//beebotte-session-viewer");
+  }
+
+  /**
+   * The cert-manager Component, in a kustomization of one's own beside deploy/ (as docs/kubectl.md
+   * shows it): deploy/ plus cert-manager's CA and serving Certificate, the CA injected into the
+   * APIService, and the Secret no longer optional.
+   */
+  @Test
+  void certManagerComponentAddsTheCertificateAndInjectsItsCa() throws IOException {
+    assumeKubectl();
+    DeployManifests rendered = DeployManifests.render(certManagerInstall());
+
+    assertThat(rendered.objects())
+        .extracting(DeployManifestsTest::identity)
+        .containsAll(manifests.objects().stream().map(DeployManifestsTest::identity).toList())
+        .contains(
+            "Issuer/" + OPERATOR_NAMESPACE + "/beebotte-sessions-selfsigned",
+            "Issuer/" + OPERATOR_NAMESPACE + "/beebotte-sessions-ca",
+            "Certificate/" + OPERATOR_NAMESPACE + "/beebotte-sessions-ca",
+            "Certificate/" + OPERATOR_NAMESPACE + "/beebotte-sessions");
+    Map<String, Object> certificate =
+        DeployManifests.map(rendered.find("Certificate", "beebotte-sessions").get().get("spec"));
+    assertThat(certificate)
+        .containsEntry("secretName", "beebotte-sessions-tls")
+        .containsEntry(
+            "dnsNames",
+            List.of(
+                "beebotte-sessions.beebotte-system.svc",
+                "beebotte-sessions.beebotte-system.svc.cluster.local"));
+    assertCertManagerWired(rendered);
+  }
+
+  /**
+   * cert-manager's CA injected into the APIService, and the serving certificate's Secret mounted
+   * without {@code optional}: a pod waits for its certificate rather than generating one.
+   */
+  static void assertCertManagerWired(DeployManifests install) {
+    assertThat(
+            DeployManifests.metadata(
+                install.find("APIService", "v1alpha1.live.beebotte.io").orElseThrow()))
+        .extractingByKey("annotations")
+        .isEqualTo(Map.of("cert-manager.io/inject-ca-from", "beebotte-system/beebotte-sessions"));
+    assertThat(install.operatorPodTemplate().getSpec().getVolumes())
+        .filteredOn(v -> v.getName().equals("sessions-tls"))
+        .singleElement()
+        .satisfies(
+            tls -> {
+              assertThat(tls.getSecret().getSecretName()).isEqualTo("beebotte-sessions-tls");
+              assertThat(tls.getSecret().getOptional()).isFalse();
+            });
+  }
+
+  /** A kustomization under target/ that installs deploy/ with the cert-manager Component. */
+  static Path certManagerInstall() throws IOException {
+    Path dir = Path.of("target/cert-manager-install");
+    Files.createDirectories(dir);
+    Files.writeString(
+        dir.resolve("kustomization.yaml"),
+        """
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources:
+        - ../../deploy
+        components:
+        - ../../deploy/sessions-api/cert-manager
+        """);
+    return dir;
   }
 
   @Test

@@ -160,7 +160,11 @@ class HelmChartTest {
   void watchedNamespacesGetRoleBindingsInsteadOfAClusterWideBinding() {
     DeployManifests rendered = HelmChart.render(Map.of("watchNamespaces", List.of("iot", "fleet")));
 
-    assertThat(rendered.ofKind("ClusterRoleBinding")).isEmpty();
+    // The main ClusterRole is bound only in those namespaces; the sessions API's bindings stay
+    // cluster-wide (APIServices and access reviews are cluster-scoped).
+    assertThat(rendered.ofKind("ClusterRoleBinding"))
+        .extracting(b -> DeployManifests.map(b.get("roleRef")).get("name"))
+        .containsExactlyInAnyOrder(NAME + "-sessions-api", "system:auth-delegator");
     List<Map<String, Object>> bindings =
         rendered.ofKind("RoleBinding").stream()
             .filter(b -> DeployManifests.map(b.get("roleRef")).get("kind").equals("ClusterRole"))
@@ -190,7 +194,9 @@ class HelmChartTest {
     DeployManifests rendered =
         HelmChart.render(Map.of("replicaCount", 1, "leaderElection", Map.of("enabled", false)));
 
-    assertThat(rendered.ofKind("Role")).isEmpty();
+    assertThat(rendered.ofKind("Role"))
+        .extracting(r -> DeployManifests.metadata(r).get("name"))
+        .containsExactly(NAME + "-serving-label");
     assertThat(rendered.ofKind("PodDisruptionBudget")).isEmpty();
     assertThat(rendered.operatorPermissions()).noneMatch(p -> p.resource().equals("leases"));
     Map<String, String> env =
@@ -216,7 +222,14 @@ class HelmChartTest {
         HelmChart.render(
             "shard-b",
             OPERATOR_NAMESPACE,
-            Map.of("watchLabelSelector", "shard=b", "rbac", Map.of("aggregatedRoles", false)));
+            Map.of(
+                "watchLabelSelector",
+                "shard=b",
+                "rbac",
+                Map.of("aggregatedRoles", false),
+                // The sessions API is one per cluster (its APIService): in one release only.
+                "sessionsApi",
+                Map.of("enabled", false)));
 
     Set<String> namesA =
         a.objects().stream().map(DeployManifestsTest::identity).collect(Collectors.toSet());
@@ -234,6 +247,86 @@ class HelmChartTest {
     assertThat(configB.watchLabelSelector().expression()).isEqualTo("shard=b");
     assertThat(configA.leaseName()).startsWith("shard-a-" + NAME + "-shard-a-");
     assertThat(configA.leaseName()).isNotEqualTo(configB.leaseName());
+  }
+
+  @Test
+  void sessionsApiOffLeavesNoTraceAndTurnsTheServerOff() {
+    DeployManifests rendered = HelmChart.render(Map.of("sessionsApi", Map.of("enabled", false)));
+
+    assertThat(rendered.ofKind("APIService")).isEmpty();
+    assertThat(rendered.find("Service", "beebotte-sessions")).isEmpty();
+    assertThat(rendered.find("ClusterRole", "beebotte-session-viewer")).isEmpty();
+    assertThat(rendered.operatorPermissions())
+        .containsExactlyInAnyOrderElementsOf(
+            HelmChart.defaults().operatorPermissions().stream()
+                .filter(
+                    p ->
+                        !Set.of(
+                                "pods",
+                                "apiservices",
+                                "subjectaccessreviews",
+                                "tokenreviews",
+                                "configmaps")
+                            .contains(p.resource()))
+                .toList());
+    Container container = rendered.operatorPodTemplate().getSpec().getContainers().get(0);
+    Map<String, String> env = env(container);
+    assertThat(env).containsEntry("SESSIONS_API_PORT", "0").doesNotContainKey("POD_NAMESPACE");
+    assertThat(container.getPorts()).extracting("name").containsExactly("http");
+    assertThat(container.getVolumeMounts()).extracting("mountPath").containsExactly("/tmp");
+  }
+
+  /**
+   * cert-manager as deploy/'s Component does it: a CA of the release's own (or the issuer named),
+   * the serving Certificate for the Service's name, the CA injected into the APIService, and a
+   * Secret the pod waits for.
+   */
+  @Test
+  void certManagerIssuesTheServingCertificateAndInjectsItsCa() {
+    DeployManifestsTest.assumeKubectl();
+    DeployManifests own =
+        HelmChart.render(Map.of("sessionsApi", Map.of("certManager", Map.of("enabled", true))));
+    DeployManifests component;
+    try {
+      component = DeployManifests.render(DeployManifestsTest.certManagerInstall());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    for (String kind : List.of("Issuer", "Certificate")) {
+      assertThat(own.ofKind(kind))
+          .extracting(o -> DeployManifests.metadata(o).get("name"))
+          .containsExactlyInAnyOrderElementsOf(
+              component.ofKind(kind).stream()
+                  .map(o -> DeployManifests.metadata(o).get("name"))
+                  .toList());
+      for (Map<String, Object> object : component.ofKind(kind)) {
+        String name = (String) DeployManifests.metadata(object).get("name");
+        assertThat(own.find(kind, name).orElseThrow().get("spec"))
+            .as("%s %s", kind, name)
+            .isEqualTo(object.get("spec"));
+      }
+    }
+    DeployManifestsTest.assertCertManagerWired(own);
+
+    DeployManifests named =
+        HelmChart.render(
+            Map.of(
+                "sessionsApi",
+                Map.of(
+                    "certManager",
+                    Map.of(
+                        "enabled",
+                        true,
+                        "issuerRef",
+                        Map.of("kind", "ClusterIssuer", "name", "internal-ca")))));
+    assertThat(named.ofKind("Issuer")).isEmpty();
+    assertThat(named.ofKind("Certificate")).singleElement();
+    assertThat(
+            DeployManifests.map(
+                DeployManifests.map(
+                        named.find("Certificate", "beebotte-sessions").get().get("spec"))
+                    .get("issuerRef")))
+        .isEqualTo(Map.of("kind", "ClusterIssuer", "name", "internal-ca"));
   }
 
   @Test

@@ -4,6 +4,7 @@ import static io.cpol.deploy.DeployManifests.OPERATOR_NAMESPACE;
 import static io.cpol.deploy.DeployManifests.OPERATOR_SERVICE_ACCOUNT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cpol.live.ServingLabel;
 import io.cpol.policy.ConnectionPolicySpec;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -15,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.WeightedPodAffinityTerm;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -31,6 +33,8 @@ import org.junit.jupiter.api.Test;
 abstract class InstallChecks {
   static final String NAME = "beebotte-connection-operator";
   static final String IMAGE = "ghcr.io/cpol/beebotte-connection-operator:0.1.0";
+  static final String AUTH_READER_BINDING = "RoleBinding/kube-system/" + NAME + "-auth-reader";
+  static final String TLS_DIR = "/etc/beebotte/sessions-tls";
 
   /** The install under test, rendered for the beebotte-system namespace. */
   abstract DeployManifests manifests();
@@ -41,10 +45,18 @@ abstract class InstallChecks {
   @Test
   void everyNamespacedObjectLivesInTheOperatorNamespace() {
     Set<String> clusterScoped =
-        Set.of("Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding");
+        Set.of(
+            "Namespace",
+            "CustomResourceDefinition",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "APIService");
     for (Map<String, Object> object : manifests().objects()) {
       Object namespace = DeployManifests.metadata(object).get("namespace");
-      if (clusterScoped.contains((String) object.get("kind"))) {
+      if (AUTH_READER_BINDING.equals(DeployManifestsTest.identity(object))) {
+        // The built-in Role it binds lives in kube-system, and so must the binding.
+        assertThat(namespace).isEqualTo("kube-system");
+      } else if (clusterScoped.contains((String) object.get("kind"))) {
         assertThat(namespace).as(DeployManifestsTest.identity(object)).isNull();
       } else {
         assertThat(namespace)
@@ -86,6 +98,8 @@ abstract class InstallChecks {
             "LEADER_ELECTION_NAMESPACE",
             "LEADER_ELECTION_LEASE_NAME",
             "POD_NAME",
+            "POD_NAMESPACE",
+            "SESSIONS_API_PORT",
             "LOG_FORMAT",
             "LOG_LEVEL",
             "DEFAULT_ENDPOINT",
@@ -100,6 +114,10 @@ abstract class InstallChecks {
     assertThat(env.get("LEADER_ELECTION_LEASE_NAME").getValue()).isEqualTo(NAME);
     assertThat(env.get("POD_NAME").getValueFrom().getFieldRef().getFieldPath())
         .isEqualTo("metadata.name");
+    assertThat(env.get("POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
+        .isEqualTo("metadata.namespace");
+    assertThat(env.get("SESSIONS_API_PORT").getValue())
+        .isEqualTo(String.valueOf(port("sessions-api").getContainerPort()));
     assertThat(env.get("LOG_FORMAT").getValue()).isEqualTo("json");
     assertThat(env.get("LOG_LEVEL").getValue()).isEqualTo("info");
     assertThat(env.get("DEFAULT_ENDPOINT").getValue())
@@ -150,15 +168,61 @@ abstract class InstallChecks {
   @Test
   void tmpIsTheOnlyWritableMountAndIsAnEmptyDir() {
     assertThat(container().getVolumeMounts())
+        .extracting(VolumeMount::getMountPath)
+        .containsExactlyInAnyOrder("/tmp", TLS_DIR);
+    VolumeMount tmp = mount("/tmp");
+    assertThat(tmp.getReadOnly()).isNotEqualTo(Boolean.TRUE);
+    assertThat(volume(tmp.getName()).getEmptyDir()).isNotNull();
+    assertThat(mount(TLS_DIR).getReadOnly()).isTrue();
+  }
+
+  /**
+   * The sessions API's certificate comes from an optional Secret: without it the operator generates
+   * its own, so a default install needs nothing more.
+   */
+  @Test
+  void sessionsApiCertificateIsAnOptionalSecretAtTheDefaultTlsDir() {
+    Volume tls = volume(mount(TLS_DIR).getName());
+    assertThat(tls.getSecret().getSecretName()).isEqualTo("beebotte-sessions-tls");
+    assertThat(tls.getSecret().getOptional()).isTrue();
+  }
+
+  /**
+   * The APIService's Service reaches the sessions port of the leader only: the pods' labels plus
+   * the serving label, which only the leader carries (io.cpol.live.ServingLabel).
+   */
+  @Test
+  void sessionsServiceRoutesToTheServingReplicaOnly() {
+    assertThat(port("sessions-api").getContainerPort()).isEqualTo(8443);
+    assertThat(port("sessions-api").getProtocol()).isEqualTo("TCP");
+    Service service = manifests().get("Service", "beebotte-sessions", Service.class);
+    Map<String, String> selector = new java.util.HashMap<>(podSelector());
+    selector.put(ServingLabel.LABEL, "true");
+    assertThat(service.getSpec().getSelector()).isEqualTo(selector);
+    assertThat(service.getSpec().getPorts())
         .singleElement()
-        .satisfies(mount -> assertThat(mount.getMountPath()).isEqualTo("/tmp"));
-    String volumeName = container().getVolumeMounts().get(0).getName();
-    Volume volume =
-        pod().getVolumes().stream()
-            .filter(v -> v.getName().equals(volumeName))
-            .findFirst()
-            .orElseThrow();
-    assertThat(volume.getEmptyDir()).isNotNull();
+        .satisfies(
+            port -> {
+              assertThat(port.getPort()).isEqualTo(443);
+              assertThat(port.getTargetPort()).isEqualTo(new IntOrString("sessions-api"));
+            });
+    // Every other selector keeps the standby: metrics, the disruption budget, the Deployment.
+    assertThat(deployment().getSpec().getSelector().getMatchLabels())
+        .doesNotContainKey(ServingLabel.LABEL);
+  }
+
+  private VolumeMount mount(String path) {
+    return container().getVolumeMounts().stream()
+        .filter(m -> m.getMountPath().equals(path))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("No volume mounted at " + path));
+  }
+
+  private Volume volume(String name) {
+    return pod().getVolumes().stream()
+        .filter(v -> v.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("No volume " + name));
   }
 
   @Test
@@ -224,9 +288,13 @@ abstract class InstallChecks {
   }
 
   private ContainerPort httpPort() {
+    return port("http");
+  }
+
+  private ContainerPort port(String name) {
     return container().getPorts().stream()
-        .filter(p -> "http".equals(p.getName()))
+        .filter(p -> name.equals(p.getName()))
         .findFirst()
-        .orElseThrow(() -> new AssertionError("No container port named http"));
+        .orElseThrow(() -> new AssertionError("No container port named " + name));
   }
 }

@@ -21,17 +21,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Established, then every object passes {@code kubectl apply --server-side --dry-run=server
  * --validate=strict} and is applied.
  *
- * <p>The Prometheus Operator's kinds (ServiceMonitor, PrometheusRule) are not applied: a bare API
- * server does not serve monitoring.coreos.com, and installing a CRD written here would only test
- * that CRD. The test names them and checks that the server refuses them for that reason and no
- * other, while the rest of the monitoring install (the dashboard's ConfigMap) is applied.
+ * <p>The Prometheus Operator's kinds (ServiceMonitor, PrometheusRule) and cert-manager's (Issuer,
+ * Certificate) are not applied: a bare API server serves neither monitoring.coreos.com nor
+ * cert-manager.io, and installing a CRD written here would only test that CRD. The test names them
+ * and checks that the server refuses them for that reason and no other, while the rest (the
+ * dashboard's ConfigMap, the APIService with cert-manager's annotation) is applied.
  */
 @ExtendWith(RealKubernetesTier.class)
 class InstallOnRealServerIT {
   private static final Path ROOT = KubeBinaries.projectRoot();
   private static final YAMLMapper YAML = new YAMLMapper();
-  private static final Set<String> PROMETHEUS_OPERATOR_KINDS =
-      Set.of("ServiceMonitor", "PrometheusRule");
+  private static final Set<String> UNSERVED_KINDS =
+      Set.of("ServiceMonitor", "PrometheusRule", "Issuer", "Certificate");
 
   @Test
   void kustomizeInstallOfDeployIsAcceptedStrictlyAndApplied() throws Exception {
@@ -69,6 +70,30 @@ class InstallOnRealServerIT {
       assertThat(kinds(monitoring))
           .containsExactlyInAnyOrder("ServiceMonitor", "PrometheusRule", "ConfigMap");
       applyEachServed(kube, monitoring);
+
+      // The sessions API's APIService is registered (the aggregator cannot reach an operator
+      // here, so it is not Available), then cert-manager's Component over the same install.
+      assertThat(kube.kubectl("get", "apiservice", "v1alpha1.live.beebotte.io").orFail().out())
+          .contains("beebotte-system/beebotte-sessions");
+      List<Map<String, Object>> certManager =
+          DeployManifests.parseYaml(
+              kube.kubectl(
+                      "kustomize",
+                      ROOT.resolve(DeployManifestsTest.certManagerInstall()).toString())
+                  .orFail()
+                  .out());
+      assertThat(kinds(certManager)).contains("Issuer", "Certificate", "APIService");
+      applyEachServed(kube, certManager);
+      assertThat(
+              kube.kubectl(
+                      "get",
+                      "apiservice",
+                      "v1alpha1.live.beebotte.io",
+                      "-o",
+                      "jsonpath={.metadata.annotations}")
+                  .orFail()
+                  .out())
+          .contains("cert-manager.io/inject-ca-from");
     }
   }
 
@@ -88,7 +113,9 @@ class InstallOnRealServerIT {
                   Map.of(
                       "serviceMonitor", Map.of("enabled", true),
                       "prometheusRule", Map.of("enabled", true),
-                      "grafanaDashboard", Map.of("enabled", true))));
+                      "grafanaDashboard", Map.of("enabled", true)),
+                  "sessionsApi",
+                  Map.of("certManager", Map.of("enabled", true))));
       assertThat(kinds(chart.objects()))
           .contains(
               "ServiceAccount",
@@ -101,20 +128,23 @@ class InstallOnRealServerIT {
               "PodDisruptionBudget",
               "ConfigMap",
               "ServiceMonitor",
-              "PrometheusRule");
+              "PrometheusRule",
+              "APIService",
+              "Issuer",
+              "Certificate");
       applyEachServed(kube, chart.objects());
     }
   }
 
   /**
-   * Applies every object but those of the Prometheus Operator, which must be refused because their
-   * kind is not served (and for nothing else).
+   * Applies every object but those of the Prometheus Operator and cert-manager, which must be
+   * refused because their kind is not served (and for nothing else).
    */
   private static void applyEachServed(RealKubernetes kube, List<Map<String, Object>> objects)
       throws JsonProcessingException {
     List<Map<String, Object>> served = new ArrayList<>();
     for (Map<String, Object> object : objects) {
-      if (!PROMETHEUS_OPERATOR_KINDS.contains((String) object.get("kind"))) {
+      if (!UNSERVED_KINDS.contains((String) object.get("kind"))) {
         served.add(object);
         continue;
       }
@@ -127,7 +157,9 @@ class InstallOnRealServerIT {
           .contains(
               "no matches for kind \""
                   + object.get("kind")
-                  + "\" in version \"monitoring.coreos.com/v1\"");
+                  + "\" in version \""
+                  + object.get("apiVersion")
+                  + "\"");
     }
     assertThat(applyEach(kube, served)).hasSize(served.size());
   }

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.cpol.beebotte.Connection;
+import io.cpol.live.ServingLabel;
 import io.cpol.testing.OperatorHarness;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.time.Duration;
 import java.util.List;
@@ -22,6 +24,8 @@ import org.junit.jupiter.api.Test;
  * is used.
  */
 class OperatorApiCallsTest {
+  private static final String POD = "beebotte-connection-operator-0";
+
   /**
    * Kubernetes' built-in system:basic-user role lets every authenticated user ask what it may do;
    * leader election does so before touching its Lease.
@@ -43,9 +47,26 @@ class OperatorApiCallsTest {
         OperatorHarness.start(
             "--leader-election=true",
             "--leader-election-namespace=beebotte-system",
-            // The sessions API's calls (its front-proxy ConfigMap, SubjectAccessReviews, the
-            // APIService's caBundle) get their RBAC in deploy/ with issue 21; until then, off.
-            "--sessions-api-port=0")) {
+            // In a pod, as the Deployment runs it: the leader labels its pod for the Service.
+            "--pod-name=" + POD,
+            "--pod-namespace=beebotte-system")) {
+      h.kubernetes()
+          .client()
+          .pods()
+          .inNamespace("beebotte-system")
+          .resource(
+              new PodBuilder()
+                  .withNewMetadata()
+                  .withName(POD)
+                  .endMetadata()
+                  .withNewSpec()
+                  .addNewContainer()
+                  .withName("operator")
+                  .withImage("operator")
+                  .endContainer()
+                  .endSpec()
+                  .build())
+          .create();
       h.simulator()
           .addConnection(
               new Connection(
@@ -66,6 +87,21 @@ class OperatorApiCallsTest {
       h.createKeysSecret("beebotte-account", API_KEY, SECRET_KEY);
       h.awaitCondition("p", "Enforced", "True", "AllDropped");
       await().atMost(Duration.ofSeconds(10)).until(() -> h.events("p").size() >= 2);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  "true"
+                      .equals(
+                          h.kubernetes()
+                              .client()
+                              .pods()
+                              .inNamespace("beebotte-system")
+                              .withName(POD)
+                              .get()
+                              .getMetadata()
+                              .getLabels()
+                              .get(ServingLabel.LABEL)));
 
       List<RecordedRequest> operatorCalls =
           h.kubernetes().drainRequests().stream()
@@ -95,7 +131,9 @@ class OperatorApiCallsTest {
           RbacMarkers.read(
               DeployManifests.DEPLOY_DIR.resolve("rbac/leader-election-role.yaml"),
               DeployManifests.DEPLOY_DIR.resolve("rbac/cluster-role.yaml"),
+              DeployManifests.DEPLOY_DIR.resolve("rbac/sessions-api-role.yaml"),
               HelmChart.CHART.resolve("templates/rbac.yaml"));
+      keptUnused.putAll(RbacMarkers.parse(DeployManifests.BUILT_IN_ROLES));
       installs.forEach(
           (install, manifests) -> {
             assertThat(requests.keySet())
@@ -107,10 +145,7 @@ class OperatorApiCallsTest {
             Set<ApiPermission> unused =
                 manifests.operatorPermissions().stream()
                     .filter(p -> !CHECKED_BY_JOSDK_AT_START.contains(p))
-                    .filter(
-                        p ->
-                            requests.keySet().stream()
-                                .noneMatch(r -> p.allows(r, "beebotte-system")))
+                    .filter(p -> requests.keySet().stream().noneMatch(p::allows))
                     .filter(
                         p ->
                             !keptUnused.containsKey(

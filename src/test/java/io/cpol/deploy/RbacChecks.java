@@ -19,6 +19,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * API calls the operator makes. Subclasses say which install.
  */
 abstract class RbacChecks {
+  static final String SESSIONS_APISERVICE = "v1alpha1.live.beebotte.io";
+  static final String AUTHENTICATION_CONFIGMAP = "extension-apiserver-authentication";
+
   /** The install under test, rendered for the beebotte-system namespace. */
   abstract DeployManifests manifests();
 
@@ -36,7 +39,52 @@ abstract class RbacChecks {
             namespaced("coordination.k8s.io", "leases", "create"),
             namespaced("coordination.k8s.io", "leases", "patch"),
             // Never sent, but JOSDK refuses to start leader election without it (see the Role).
-            namespaced("coordination.k8s.io", "leases", "update"));
+            namespaced("coordination.k8s.io", "leases", "update"),
+            // The sessions API: the serving label on its own pod, the self-signed CA into its
+            // APIService, and what every aggregated API server gets from Kubernetes' own roles.
+            namespaced("", "pods", "get"),
+            namespaced("", "pods", "patch"),
+            cluster("apiregistration.k8s.io", "apiservices", "get").named(SESSIONS_APISERVICE),
+            cluster("apiregistration.k8s.io", "apiservices", "patch").named(SESSIONS_APISERVICE),
+            cluster("authorization.k8s.io", "subjectaccessreviews", "create"),
+            cluster("authentication.k8s.io", "tokenreviews", "create"),
+            namespaced("kube-system", "", "configmaps", "get").named(AUTHENTICATION_CONFIGMAP),
+            namespaced("kube-system", "", "configmaps", "list").named(AUTHENTICATION_CONFIGMAP),
+            namespaced("kube-system", "", "configmaps", "watch").named(AUTHENTICATION_CONFIGMAP));
+  }
+
+  @Test
+  void sessionsApiIsRegisteredAndReadableOnlyThroughItsOwnRole() {
+    Map<String, Object> apiService =
+        manifests().find("APIService", SESSIONS_APISERVICE).orElseThrow();
+    Map<String, Object> spec = DeployManifests.map(apiService.get("spec"));
+    assertThat(spec)
+        .containsEntry("group", "live.beebotte.io")
+        .containsEntry("version", "v1alpha1")
+        .containsEntry("insecureSkipTLSVerify", false)
+        .containsEntry(
+            "service",
+            Map.of("name", "beebotte-sessions", "namespace", OPERATOR_NAMESPACE, "port", 443))
+        // The operator or cert-manager fills it in: a fixed one would be stale or wrong.
+        .doesNotContainKey("caBundle");
+    assertThat(spec.get("groupPriorityMinimum")).isNotNull();
+    assertThat(spec.get("versionPriority")).isNotNull();
+
+    ClusterRole viewer =
+        manifests().get("ClusterRole", "beebotte-session-viewer", ClusterRole.class);
+    // Sessions carry client IPs and usernames: not for everyone who may "view" a namespace.
+    assertThat(viewer.getMetadata().getLabels().keySet())
+        .noneMatch(k -> k.startsWith("rbac.authorization.k8s.io/aggregate-to-"));
+    assertThat(viewer.getAggregationRule()).isNull();
+    assertThat(viewer.getRules())
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getApiGroups()).containsExactly("live.beebotte.io");
+              assertThat(rule.getResources()).containsExactly("sessions");
+              assertThat(rule.getVerbs()).containsExactly("get", "list", "watch");
+            });
+    assertThat(manifests().operatorPermissions()).noneMatch(p -> p.resource().equals("sessions"));
   }
 
   @Test
@@ -118,6 +166,24 @@ abstract class RbacChecks {
     "DELETE, /api/v1/namespaces/iot/events, false",
     "GET, /api/v1/namespaces/iot/configmaps, false",
     "POST, /apis/events.k8s.io/v1/namespaces/iot/events, false",
+    // The serving label: its own namespace's pods only, and never created or deleted.
+    "PATCH, /api/v1/namespaces/beebotte-system/pods/beebotte-connection-operator-abc, true",
+    "GET, /api/v1/namespaces/beebotte-system/pods/beebotte-connection-operator-abc, true",
+    "PATCH, /api/v1/namespaces/iot/pods/p, false",
+    "GET, /api/v1/namespaces/beebotte-system/pods, false",
+    "DELETE, /api/v1/namespaces/beebotte-system/pods/beebotte-connection-operator-abc, false",
+    // Its own APIService's caBundle, and no other APIService.
+    "PATCH, /apis/apiregistration.k8s.io/v1/apiservices/v1alpha1.live.beebotte.io, true",
+    "PATCH, /apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io, false",
+    "GET, /apis/apiregistration.k8s.io/v1/apiservices, false",
+    "DELETE, /apis/apiregistration.k8s.io/v1/apiservices/v1alpha1.live.beebotte.io, false",
+    // The front-proxy settings, by name, in kube-system, and no other ConfigMap.
+    "GET, /api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication, true",
+    "GET, /api/v1/namespaces/kube-system/configmaps?fieldSelector=metadata.name%3Dextension-apiserver-authentication&watch=true, true",
+    "GET, /api/v1/namespaces/kube-system/configmaps, false",
+    "GET, /api/v1/namespaces/kube-system/configmaps/kubeadm-config, false",
+    "POST, /apis/authorization.k8s.io/v1/subjectaccessreviews, true",
+    "POST, /apis/authentication.k8s.io/v1/tokenreviews, true",
   })
   void operatorAllowsOnlyItsOwnCalls(String method, String path, boolean allowed) {
     assertThat(allows(method, path)).isEqualTo(allowed);

@@ -23,27 +23,36 @@ class RbacTest extends RbacChecks {
 
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({
-    "GET, /apis/beebotte.io/v1alpha1/connectionpolicies, beebotte.io, connectionpolicies, list,",
+    "GET, /apis/beebotte.io/v1alpha1/connectionpolicies, beebotte.io, connectionpolicies, list,,",
     "GET, /apis/beebotte.io/v1alpha1/connectionpolicies?watch=false, beebotte.io,"
-        + " connectionpolicies, list,",
+        + " connectionpolicies, list,,",
     "GET, /apis/beebotte.io/v1alpha1/namespaces/a/connectionpolicies?watch=true, beebotte.io,"
-        + " connectionpolicies, watch, a",
+        + " connectionpolicies, watch, a,",
     "GET, /apis/beebotte.io/v1alpha1/namespaces/a/connectionpolicies/p, beebotte.io,"
-        + " connectionpolicies, get, a",
+        + " connectionpolicies, get, a, p",
     "PATCH, /apis/beebotte.io/v1alpha1/namespaces/a/connectionpolicies/p/status, beebotte.io,"
-        + " connectionpolicies/status, patch, a",
-    "POST, /api/v1/namespaces/a/events, '', events, create, a",
+        + " connectionpolicies/status, patch, a, p",
+    "POST, /api/v1/namespaces/a/events, '', events, create, a,",
     "PUT, /apis/coordination.k8s.io/v1/namespaces/a/leases/l, coordination.k8s.io, leases,"
-        + " update, a",
-    "DELETE, /api/v1/namespaces/a/secrets, '', secrets, deletecollection, a",
-    "DELETE, /api/v1/namespaces/a/secrets/s, '', secrets, delete, a",
-    "GET, /api/v1/namespaces/a, '', namespaces, get,",
-    "PUT, /api/v1/namespaces/a/finalize, '', namespaces/finalize, update,",
+        + " update, a, l",
+    "DELETE, /api/v1/namespaces/a/secrets, '', secrets, deletecollection, a,",
+    "DELETE, /api/v1/namespaces/a/secrets/s, '', secrets, delete, a, s",
+    "GET, /api/v1/namespaces/a, '', namespaces, get,, a",
+    "PUT, /api/v1/namespaces/a/finalize, '', namespaces/finalize, update,, a",
+    // A list or watch of one name is authorized as that name (resourceNames).
+    "GET, /api/v1/namespaces/a/configmaps?watch=1&fieldSelector=metadata.name%3Dc, '',"
+        + " configmaps, watch, a, c",
   })
   void httpCallsMapToRbacLikeTheApiServerDoes(
-      String method, String path, String group, String resource, String verb, String namespace) {
+      String method,
+      String path,
+      String group,
+      String resource,
+      String verb,
+      String namespace,
+      String name) {
     assertThat(ApiRequest.fromHttp(method, path))
-        .contains(new ApiRequest(group, resource, verb, namespace));
+        .contains(new ApiRequest(group, resource, verb, namespace, name));
   }
 
   @ParameterizedTest
@@ -56,12 +65,32 @@ class RbacTest extends RbacChecks {
   void wildcardGrantsMatchLikeKubernetesRbac() {
     ApiRequest statusPatch =
         new ApiRequest("beebotte.io", "connectionpolicies/status", "patch", "a");
-    assertThat(cluster("*", "*", "*").allows(statusPatch, OPERATOR_NAMESPACE)).isTrue();
-    assertThat(cluster("beebotte.io", "*/status", "patch").allows(statusPatch, "x")).isTrue();
-    assertThat(cluster("beebotte.io", "connectionpolicies", "*").allows(statusPatch, "x"))
+    assertThat(cluster("*", "*", "*").allows(statusPatch)).isTrue();
+    assertThat(cluster("beebotte.io", "*/status", "patch").allows(statusPatch)).isTrue();
+    assertThat(cluster("beebotte.io", "connectionpolicies", "*").allows(statusPatch)).isFalse();
+    assertThat(namespaced("a", "beebotte.io", "*", "*").allows(statusPatch)).isTrue();
+    assertThat(namespaced("b", "beebotte.io", "*", "*").allows(statusPatch)).isFalse();
+    assertThat(namespaced(OPERATOR_NAMESPACE, "beebotte.io", "*", "*").allows(statusPatch))
         .isFalse();
-    assertThat(namespaced("beebotte.io", "*", "*").allows(statusPatch, "a")).isTrue();
-    assertThat(namespaced("beebotte.io", "*", "*").allows(statusPatch, "b")).isFalse();
+  }
+
+  @Test
+  void resourceNamesMatchOnlyRequestsNamingThem() {
+    ApiPermission one = cluster("", "configmaps", "get").named("c");
+    assertThat(one.allows(ApiRequest.fromHttp("GET", "/api/v1/namespaces/a/configmaps/c").get()))
+        .isTrue();
+    assertThat(one.allows(ApiRequest.fromHttp("GET", "/api/v1/namespaces/a/configmaps/d").get()))
+        .isFalse();
+    // A list names nothing, unless it selects one name as the API server reads it.
+    ApiPermission list = cluster("", "configmaps", "list").named("c");
+    assertThat(list.allows(ApiRequest.fromHttp("GET", "/api/v1/namespaces/a/configmaps").get()))
+        .isFalse();
+    assertThat(
+            list.allows(
+                ApiRequest.fromHttp(
+                        "GET", "/api/v1/namespaces/a/configmaps?fieldSelector=metadata.name%3Dc")
+                    .get()))
+        .isTrue();
   }
 
   @Test
@@ -70,12 +99,10 @@ class RbacTest extends RbacChecks {
         DeployManifests.parseYaml(
                 """
                 apiVersion: rbac.authorization.k8s.io/v1
-                kind: Role
-                metadata: {name: r, namespace: beebotte-system}
+                kind: ClusterRole
+                metadata: {name: r}
                 rules:
-                - apiGroups: [coordination.k8s.io]
-                  resources: [leases]
-                  resourceNames: [beebotte-connection-operator]
+                - nonResourceURLs: [/healthz]
                   verbs: [get]
                 """)
             .get(0);
@@ -83,15 +110,15 @@ class RbacTest extends RbacChecks {
         DeployManifests.parseYaml(
                 """
                 apiVersion: rbac.authorization.k8s.io/v1
-                kind: RoleBinding
-                metadata: {name: b, namespace: beebotte-system}
-                roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}
+                kind: ClusterRoleBinding
+                metadata: {name: b}
+                roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}
                 subjects:
                 - {kind: ServiceAccount, name: beebotte-connection-operator, namespace: beebotte-system}
                 """)
             .get(0);
 
     assertThatThrownBy(() -> DeployManifests.of(List.of(role, binding)).operatorPermissions())
-        .hasMessageContaining("resourceNames");
+        .hasMessageContaining("nonResourceURLs");
   }
 }

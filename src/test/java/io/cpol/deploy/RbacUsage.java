@@ -30,6 +30,8 @@ record RbacUsage(List<Used> used, List<Granted> granted, Map<String, Integer> no
    *
    * @param scope {@code cluster-wide} (a cluster-scoped or all-namespaces request) or {@code
    *     namespace <name>}
+   * @param name the object named, kept only for resources some grant restricts by resourceNames
+   *     (empty otherwise, so that one row stands for every object)
    * @param codes the HTTP answers, each with how often
    * @param allowedBy the grant that allows it: {@code ClusterRole}, {@code Role} (in the operator's
    *     namespace), {@code system:basic-user}, or null when nothing does
@@ -39,6 +41,7 @@ record RbacUsage(List<Used> used, List<Granted> granted, Map<String, Integer> no
       String apiGroup,
       String resource,
       String scope,
+      String name,
       int requests,
       Map<Integer, Integer> codes,
       String allowedBy) {}
@@ -51,6 +54,11 @@ record RbacUsage(List<Used> used, List<Granted> granted, Map<String, Integer> no
       DeployManifests install,
       Map<RbacMarkers.Rule, String> keptUnused) {
     Set<ApiPermission> permissions = install.operatorPermissions();
+    Set<List<String>> byName =
+        permissions.stream()
+            .filter(p -> !p.resourceNames().isEmpty())
+            .map(p -> List.of(p.apiGroup(), p.resource()))
+            .collect(Collectors.toSet());
     Map<List<String>, List<AuditLog.Entry>> byKind = new TreeMap<>(RbacUsage::compareLists);
     Map<String, Integer> nonResource = new TreeMap<>();
     for (AuditLog.Entry call : calls) {
@@ -62,7 +70,14 @@ record RbacUsage(List<Used> used, List<Granted> granted, Map<String, Integer> no
       String scope = call.namespace().isEmpty() ? "cluster-wide" : "namespace " + call.namespace();
       byKind
           .computeIfAbsent(
-              List.of(call.verb(), call.apiGroup(), call.rbacResource(), scope),
+              List.of(
+                  call.verb(),
+                  call.apiGroup(),
+                  call.rbacResource(),
+                  scope,
+                  byName.contains(List.of(call.apiGroup(), call.rbacResource()))
+                      ? call.name()
+                      : ""),
               k -> new ArrayList<>())
           .add(call);
     }
@@ -72,8 +87,8 @@ record RbacUsage(List<Used> used, List<Granted> granted, Map<String, Integer> no
           ApiRequest request = request(kind);
           String allowedBy =
               permissions.stream()
-                  .filter(p -> p.allows(request, DeployManifests.OPERATOR_NAMESPACE))
-                  .map(p -> ApiPermission.CLUSTER.equals(p.scope()) ? "ClusterRole" : "Role")
+                  .filter(p -> p.allows(request))
+                  .map(ApiPermission::grantedBy)
                   .sorted()
                   .findFirst()
                   .orElse(
@@ -90,6 +105,7 @@ record RbacUsage(List<Used> used, List<Granted> granted, Map<String, Integer> no
                   kind.get(1),
                   kind.get(2),
                   kind.get(3),
+                  kind.get(4),
                   entries.size(),
                   codes,
                   allowedBy));
@@ -111,8 +127,11 @@ record RbacUsage(List<Used> used, List<Granted> granted, Map<String, Integer> no
                                     p.allows(
                                         request(
                                             List.of(
-                                                u.verb(), u.apiGroup(), u.resource(), u.scope())),
-                                        DeployManifests.OPERATOR_NAMESPACE))
+                                                u.verb(),
+                                                u.apiGroup(),
+                                                u.resource(),
+                                                u.scope(),
+                                                u.name()))))
                             .toList(),
                         keptUnused.get(new RbacMarkers.Rule(p.apiGroup(), p.resource(), p.verb()))))
             .toList();
@@ -142,7 +161,7 @@ record RbacUsage(List<Used> used, List<Granted> granted, Map<String, Integer> no
     StringBuilder md = new StringBuilder();
     md.append("Granted (ClusterRole: every namespace; Role: ")
         .append(DeployManifests.OPERATOR_NAMESPACE)
-        .append(" only):\n\n")
+        .append(" only; Role (namespace): that one; names: resourceNames):\n\n")
         .append("| verb | apiGroup | resource | granted by | used | used as |\n")
         .append("| --- | --- | --- | --- | --- | --- |\n");
     for (Granted g : granted) {
@@ -151,8 +170,8 @@ record RbacUsage(List<Used> used, List<Granted> granted, Map<String, Integer> no
           row(
               p.verb(),
               group(p.apiGroup()),
-              p.resource(),
-              ApiPermission.CLUSTER.equals(p.scope()) ? "ClusterRole" : "Role",
+              p.resource() + (p.resourceNames().isEmpty() ? "" : " " + p.resourceNames()),
+              p.grantedBy(),
               g.usedBy().isEmpty()
                   ? (g.keptUnused() == null ? "**never**" : "never: " + g.keptUnused())
                   : g.usedBy().stream().mapToInt(Used::requests).sum() + " requests",
@@ -166,7 +185,7 @@ record RbacUsage(List<Used> used, List<Granted> granted, Map<String, Integer> no
           row(
               u.verb(),
               group(u.apiGroup()),
-              u.resource(),
+              u.resource() + (u.name().isEmpty() ? "" : " " + u.name()),
               u.scope(),
               Integer.toString(u.requests()),
               u.codes().entrySet().stream()
@@ -196,7 +215,8 @@ record RbacUsage(List<Used> used, List<Granted> granted, Map<String, Integer> no
         kind.get(1),
         kind.get(2),
         kind.get(0),
-        scope.startsWith("namespace ") ? scope.substring("namespace ".length()) : null);
+        scope.startsWith("namespace ") ? scope.substring("namespace ".length()) : null,
+        kind.get(4).isEmpty() ? null : kind.get(4));
   }
 
   private static int compareLists(List<String> a, List<String> b) {

@@ -7,13 +7,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /** ConnectionPolicy specs written in YAML, as users write them. */
-final class TestSpecs {
+public final class TestSpecs {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private TestSpecs() {}
 
   /** A spec from YAML (the content under {@code spec:}). */
-  static ConnectionPolicySpec spec(String yaml) {
+  public static ConnectionPolicySpec spec(String yaml) {
     try {
       return YAML.readValue(yaml, ConnectionPolicySpec.class);
     } catch (IOException e) {
@@ -22,11 +22,11 @@ final class TestSpecs {
   }
 
   /** A spec with credentials and the given YAML for the rest, e.g. {@code deny: [{sids: [s1]}]}. */
-  static ConnectionPolicySpec specWith(String yaml) {
+  public static ConnectionPolicySpec specWith(String yaml) {
     return spec("credentialsRef: {name: beebotte-account}\n" + yaml);
   }
 
-  static CompiledPolicy compile(String yaml) {
+  public static CompiledPolicy compile(String yaml) {
     try {
       return CompiledPolicy.compile(specWith(yaml));
     } catch (InvalidSpecException e) {

@@ -190,13 +190,8 @@ class LeaderHandoverOnRealServerIT {
 
   private OperatorProcess replica(String name) {
     OperatorProcess replica =
-        OperatorProcess.start(
-            name,
-            kubeconfig,
-            kube.directory(),
-            "--leader-election=true",
-            "--leader-election-namespace=" + OperatorInstall.NAMESPACE,
-            "--default-endpoint=" + simulator.baseUrl());
+        OperatorProcess.startReplica(
+            name, kubeconfig, kube.directory(), "--default-endpoint=" + simulator.baseUrl());
     replicas.add(replica);
     return replica;
   }

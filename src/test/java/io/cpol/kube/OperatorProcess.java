@@ -70,6 +70,20 @@ final class OperatorProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * {@link #start} of one replica among several: leader election on, on the Lease in the operator's
+   * namespace, as the Deployment runs it; the sessions API off, since replicas on one machine would
+   * share its port (its own tests run it).
+   */
+  static OperatorProcess startReplica(String name, Path kubeconfig, Path logDir, String... flags) {
+    List<String> all = new ArrayList<>();
+    all.add("--leader-election=true");
+    all.add("--leader-election-namespace=" + OperatorInstall.NAMESPACE);
+    all.add("--sessions-api-port=0");
+    all.addAll(List.of(flags));
+    return start(name, kubeconfig, logDir, all.toArray(String[]::new));
+  }
+
   String name() {
     return name;
   }

@@ -29,7 +29,7 @@ class EngineFailureTest {
   private static final Credentials TOKEN = new Credentials.Token("token_of_the_same_owner");
   private static final String DENY_BAD = "interval: 1m\ndeny: [{userids: [bad]}]";
 
-  private final ManualScheduler time = new ManualScheduler(T0);
+  private final ManualTime time = new ManualTime(T0);
   private EngineRig rig;
 
   @AfterEach

@@ -11,6 +11,7 @@ import io.cpol.beebotte.DropTarget;
 import io.cpol.beebotte.Redactor;
 import io.cpol.enforce.CompiledPolicy;
 import io.cpol.enforce.InvalidSpecException;
+import io.cpol.live.ListingSink;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.ConnectionPolicySpec;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -77,6 +78,10 @@ final class EngineRig implements AutoCloseable {
   private final Map<String, ConnectionPolicy> live = new ConcurrentHashMap<>();
 
   EngineRig(EngineRuntime runtime, EngineSettings settings) {
+    this(runtime, settings, ListingSink.NONE);
+  }
+
+  EngineRig(EngineRuntime runtime, EngineSettings settings, ListingSink listings) {
     this.runtime = runtime;
     this.engines =
         new AccountEngines(
@@ -90,7 +95,8 @@ final class EngineRig implements AutoCloseable {
               @Override
               void warning(ConnectionPolicy policy, String reason, String message) {}
             },
-            settings);
+            settings,
+            listings);
     engines.connect(
         new PolicyDirectory() {
           @Override

@@ -20,7 +20,7 @@ class EngineScheduleTest {
   private static final Instant T0 = Instant.parse("2026-12-07T12:00:00Z");
   private static final Credentials KEYS = new Credentials.Keys("api-key", "secret-key");
 
-  private final ManualScheduler time = new ManualScheduler(T0);
+  private final ManualTime time = new ManualTime(T0);
   private final EngineRig rig = new EngineRig(time.runtime(), EngineSettings.defaults(8));
 
   @AfterEach

@@ -3,6 +3,7 @@ package io.cpol.reconciler;
 import io.cpol.RedactingLogFilter;
 import io.cpol.beebotte.Redactor;
 import io.cpol.beebotte.TestingBeebotte;
+import io.cpol.live.ListingSink;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.ConnectionPolicyStatus;
 import io.cpol.testing.InlineExecutor;
@@ -92,7 +93,8 @@ final class ManualTimeOperator implements AutoCloseable {
             Duration.ofMinutes(5),
             "fuzz",
             4,
-            watchCalls);
+            watchCalls,
+            ListingSink.NONE);
     connectEventSources();
     logFilter.attach();
   }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** One pending wake-up: earlier replaces later, and a task that throws wakes again, later. */
 class WakeUpTest {
   private static final Instant T0 = Instant.parse("2026-12-07T12:00:00Z");
-  private final ManualScheduler time = new ManualScheduler(T0);
+  private final ManualTime time = new ManualTime(T0);
   private final List<Instant> woke = new ArrayList<>();
 
   @Test
