@@ -35,6 +35,7 @@ public final class SessionsApiPagingMeasure {
   public static void main(String[] args) throws Exception {
     int count = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    boolean store = args.length < 3 || args[2].equals("store");
     TestPki.Issued ca = TestPki.ca("front-proxy-ca");
     TestPki.Issued proxy = TestPki.client(ca, "front-proxy-client");
     Map<String, String> frontProxy =
@@ -48,36 +49,7 @@ public final class SessionsApiPagingMeasure {
             () -> frontProxy, r -> Map.of("status", Map.of("allowed", true)));
     KubernetesClient kubernetes = mock.createClient();
 
-    InMemorySessionSource source = new InMemorySessionSource();
-    Instant now = Instant.now();
-    List<Session> sessions = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      String name = String.format("device-%06d-mqtt-%08x", i, i * 2654435761L & 0xffffffffL);
-      boolean denied = i % 7 == 0;
-      PolicyVerdict decision =
-          denied ? new PolicyVerdict(PolicyVerdict.DENIED, "fleet", "deny[0]") : PolicyVerdict.NONE;
-      sessions.add(
-          new Session(
-              "ns-" + (i % 20),
-              name,
-              1,
-              now.minusSeconds(3600),
-              new Connection(
-                  String.format("device-%06d", i),
-                  String.format("%08x", i),
-                  "mqtt",
-                  "client-" + i,
-                  "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255),
-                  "owner",
-                  null,
-                  List.of()),
-              "owner",
-              now.minusSeconds(2),
-              decision,
-              denied ? List.of(decision) : List.of()));
-    }
-    source.putQuietly(sessions);
-
+    SessionSource source = store ? storeSource(count) : memorySource(count);
     for (int round = 1; round <= 3; round++) {
       long start = System.nanoTime();
       String token = null;
@@ -91,7 +63,8 @@ public final class SessionsApiPagingMeasure {
                 .continueToken();
       } while (token != null);
       System.out.printf(
-          "the test's in-memory source alone, 200 pages: %d ms%n",
+          "%s alone, 200 pages: %d ms%n",
+          store ? "SessionStore" : "the tests' in-memory source",
           (System.nanoTime() - start) / 1_000_000);
     }
     try (SessionsApiServer server =
@@ -164,5 +137,69 @@ public final class SessionsApiPagingMeasure {
     }
     int from = at + "\"continue\":\"".length();
     return head.substring(from, head.indexOf('"', from));
+  }
+
+  private static SessionSource memorySource(int count) {
+    InMemorySessionSource source = new InMemorySessionSource();
+    Instant now = Instant.now();
+    List<Session> sessions = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      String name = String.format("device-%06d-mqtt-%08x", i, i * 2654435761L & 0xffffffffL);
+      boolean denied = i % 7 == 0;
+      PolicyVerdict decision =
+          denied ? new PolicyVerdict(PolicyVerdict.DENIED, "fleet", "deny[0]") : PolicyVerdict.NONE;
+      sessions.add(
+          new Session(
+              "ns-" + (i % 20),
+              name,
+              1,
+              now.minusSeconds(3600),
+              new Connection(
+                  String.format("device-%06d", i),
+                  String.format("%08x", i),
+                  "mqtt",
+                  "client-" + i,
+                  "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255),
+                  "owner",
+                  null,
+                  List.of()),
+              "owner",
+              now.minusSeconds(2),
+              decision,
+              denied ? List.of(decision) : List.of()));
+    }
+
+    source.putQuietly(sessions);
+    return source;
+  }
+
+  private static SessionSource storeSource(int count) throws InterruptedException {
+    SessionStore store = new SessionStore(Clock.systemUTC());
+    List<io.cpol.beebotte.Connection> connections = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      connections.add(
+          new Connection(
+              String.format("device-%06d", i),
+              String.format("%08x", i),
+              "mqtt",
+              "client-" + i,
+              "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255),
+              "acme",
+              null,
+              List.of()));
+    }
+    ListedPolicy policy =
+        new ListedPolicy(
+            "fleet",
+            "revoke",
+            io.cpol.enforce.TestSpecs.compile("deny: [{userids: [device-000042]}]"));
+    store.listed(
+        new Object(),
+        new AccountListing(
+            "https://api.beebotte.com", "acme", connections, Instant.now(), List.of(policy)));
+    while (store.list(SessionQuery.all(null), 1, null).items().isEmpty()) {
+      Thread.sleep(50);
+    }
+    return store;
   }
 }
