@@ -4,8 +4,11 @@ import io.cpol.beebotte.BeebotteClientConfig;
 import io.cpol.beebotte.OkHttpBeebotteClient;
 import io.cpol.beebotte.Redactor;
 import io.cpol.beebotte.RetryPolicy;
+import io.cpol.live.ApiServiceCaBundle;
 import io.cpol.live.ServingLabel;
 import io.cpol.live.SessionStore;
+import io.cpol.live.SessionsApiServer;
+import io.cpol.live.SessionsApiSettings;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.TolerantReader;
 import io.cpol.reconciler.BeebotteClientFactory;
@@ -39,14 +42,18 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The operator process: reads its settings, builds the clients, registers the ConnectionPolicy
- * reconciler, starts it (with leader election when asked) and serves /healthz, /readyz and
- * /metrics. The sandbox runs exactly this against its embedded API server.
+ * reconciler, starts it (with leader election when asked), serves /healthz, /readyz and /metrics,
+ * and serves the live sessions API ({@code live.beebotte.io}, {@link SessionsApiServer}) on its own
+ * HTTPS port. The sandbox runs exactly this against its embedded API server.
  */
 public final class ConnectionPolicyOperator implements AutoCloseable {
   /**
@@ -56,12 +63,17 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
    */
   static final Duration LEASE_RETRY_PERIOD = Duration.ofSeconds(1);
 
+  /** How often the leader checks the APIService's caBundle against a self-signed certificate. */
+  static final Duration CA_BUNDLE_CHECK = Duration.ofMinutes(1);
+
   // Not static: main picks the log format before the first logger exists.
   private final Logger log = LoggerFactory.getLogger(ConnectionPolicyOperator.class);
   private final Operator operator;
   private final ConnectionPolicyReconciler reconciler;
   private final SessionStore sessions = new SessionStore(Clock.systemUTC());
   private final OperationsServer operations;
+  private final SessionsApiServer sessionsApi;
+  private final ScheduledExecutorService caBundleTimer;
   private final OperatorConfig config;
   private final KubernetesClient kubernetes;
   private final Redactor redactor;
@@ -152,6 +164,7 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
                               leader.set(true);
                               log.info("{} is the leader; reconciling", config.identity());
                               servingLabel.serving(true);
+                              checkCaBundleSoon();
                             },
                             () -> {
                               leader.set(false);
@@ -179,6 +192,21 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
             o.withLabelSelector(config.watchLabelSelector().expression());
           }
         });
+    // Before the operations server: the JDK reads its HTTP server settings once, at the first.
+    sessionsApi = startSessionsApi(config, kubernetes, sessions, this::isReconciling);
+    caBundleTimer =
+        sessionsApi == null || sessionsApi.generatedCaPem() == null
+            ? null
+            : Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "sessions-api-ca-bundle");
+                  t.setDaemon(true);
+                  return t;
+                });
+    if (caBundleTimer != null) {
+      caBundleTimer.scheduleWithFixedDelay(
+          this::checkCaBundle, 0, CA_BUNDLE_CHECK.toSeconds(), TimeUnit.SECONDS);
+    }
     operations =
         new OperationsServer(
             config.httpBindAddress(),
@@ -195,11 +223,79 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
     ScrubbedConsole.attach(redactor);
     operator.start();
     log.info(
-        "operator started: namespaces={}, label selector {}, http {}, leader election {}",
+        "operator started: namespaces={}, label selector {}, http {}, sessions API {},"
+            + " leader election {}",
         config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces(),
         config.watchLabelSelector() == null ? "none" : config.watchLabelSelector(),
         operations.address(),
+        sessionsApi == null ? "off" : sessionsApi.address(),
         config.leaderElection() ? "on (lease " + config.leaseName() + ")" : "off");
+  }
+
+  /**
+   * The sessions API, or null when turned off (port 0) or when its port is taken: the read-only
+   * view must not stop enforcement, so that is logged as an error (the APIService then shows
+   * FailedDiscoveryCheck) and the operator runs on.
+   */
+  private SessionsApiServer startSessionsApi(
+      OperatorConfig config,
+      KubernetesClient kubernetes,
+      io.cpol.live.SessionSource sessions,
+      java.util.function.BooleanSupplier serving) {
+    if (config.sessionsApiPort() == 0) {
+      return null;
+    }
+    String namespace =
+        config.podNamespace() != null
+            ? config.podNamespace()
+            : kubernetes.getConfiguration().getNamespace() != null
+                ? kubernetes.getConfiguration().getNamespace()
+                : "default";
+    try {
+      return SessionsApiServer.start(
+          new SessionsApiSettings(
+              config.sessionsApiBindAddress(),
+              config.sessionsApiPort(),
+              config.sessionsApiTlsDirectory(),
+              SessionsApiSettings.serviceHosts(namespace),
+              Duration.ofSeconds(10),
+              Duration.ofSeconds(30)),
+          sessions,
+          serving,
+          kubernetes,
+          Clock.systemUTC());
+    } catch (IOException e) {
+      log.error(
+          "sessions API not served: cannot listen on port {}: {}",
+          config.sessionsApiPort(),
+          e.getMessage());
+      return null;
+    }
+  }
+
+  private void checkCaBundleSoon() {
+    if (caBundleTimer != null) {
+      caBundleTimer.execute(this::checkCaBundle);
+    }
+  }
+
+  /** As the replica that serves sessions: the APIService must trust the generated certificate. */
+  private void checkCaBundle() {
+    if (!isReconciling()) {
+      return;
+    }
+    try {
+      if (new ApiServiceCaBundle(kubernetes).ensure(sessionsApi.generatedCaPem())) {
+        log.info(
+            "patched APIService {} with the CA of the self-signed sessions certificate",
+            ApiServiceCaBundle.API_SERVICE);
+      }
+    } catch (KubernetesClientException e) {
+      log.warn(
+          "cannot check APIService {}'s caBundle: {}",
+          ApiServiceCaBundle.API_SERVICE,
+          e.getMessage());
+    }
   }
 
   /**
@@ -245,6 +341,11 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
     return operations.port();
   }
 
+  /** The sessions API's port; -1 when it is not served. */
+  public int sessionsApiPort() {
+    return sessionsApi == null ? -1 : sessionsApi.port();
+  }
+
   /**
    * Stops gracefully (what SIGTERM does): stops reconciling, then, when this replica leads,
    * releases the Lease so that a standby takes over at its next try instead of when the Lease
@@ -260,6 +361,12 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
         releaseLease();
       }
       reconciler.close();
+      if (caBundleTimer != null) {
+        caBundleTimer.shutdownNow();
+      }
+      if (sessionsApi != null) {
+        sessionsApi.close();
+      }
       sessions.close();
       operations.close();
       logFilter.detach();

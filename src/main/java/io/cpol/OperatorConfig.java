@@ -32,6 +32,11 @@ import java.util.Set;
  *     attempt
  * @param dropConcurrency drop calls in flight at once per Beebotte account
  * @param watchCallsPerSecond the reconnect watch's calls per second per account; 0 turns it off
+ * @param sessionsApiPort the HTTPS port of the live sessions API ({@code live.beebotte.io}); 0
+ *     turns it off
+ * @param sessionsApiBindAddress the address that port listens on; null means every interface
+ * @param sessionsApiTlsDirectory where tls.crt and tls.key are mounted; without them a self-signed
+ *     certificate is made at start (for the sessions Service in {@code podNamespace})
  * @param podName this replica's pod ({@code POD_NAME}, from the downward API), which carries the
  *     sessions Service's serving label while it leads; null when unset
  * @param podNamespace that pod's namespace ({@code POD_NAMESPACE}); null when unset, and then no
@@ -53,8 +58,13 @@ public record OperatorConfig(
     Duration beebotteRetryBudget,
     int dropConcurrency,
     double watchCallsPerSecond,
+    int sessionsApiPort,
+    String sessionsApiBindAddress,
+    java.nio.file.Path sessionsApiTlsDirectory,
     String podName,
     String podNamespace) {
+
+  static final String DEFAULT_SESSIONS_TLS_DIR = "/etc/beebotte/sessions-tls";
 
   static final String DEFAULT_ENDPOINT = SpecConstraints.DEFAULT_ENDPOINT;
 
@@ -70,6 +80,10 @@ public record OperatorConfig(
     if (dropConcurrency < 1 || dropConcurrency > 64) {
       throw new IllegalArgumentException(
           "DROP_CONCURRENCY must be between 1 and 64, not " + dropConcurrency);
+    }
+    if (sessionsApiPort < 0 || sessionsApiPort > 65535) {
+      throw new IllegalArgumentException(
+          "SESSIONS_API_PORT must be between 0 (off) and 65535, not " + sessionsApiPort);
     }
     if (!defaultEndpoint.matches(SpecConstraints.ENDPOINT)) {
       throw new IllegalArgumentException(
@@ -112,6 +126,10 @@ public record OperatorConfig(
         duration(settings, "BEEBOTTE_RETRY_BUDGET", Duration.ofSeconds(10)),
         integer(settings, "DROP_CONCURRENCY", 8),
         decimal(settings, "WATCH_CALLS_PER_SECOND", 5),
+        integer(settings, "SESSIONS_API_PORT", 8443),
+        address(settings, "SESSIONS_API_BIND_ADDRESS"),
+        java.nio.file.Path.of(
+            settings.getOrDefault("SESSIONS_API_TLS_DIR", DEFAULT_SESSIONS_TLS_DIR).trim()),
         blankToNull(settings.get("POD_NAME")),
         blankToNull(settings.get("POD_NAMESPACE")));
   }

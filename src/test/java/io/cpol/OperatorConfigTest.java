@@ -55,6 +55,28 @@ class OperatorConfigTest {
   }
 
   @Test
+  void readsTheSessionsApiSettings() {
+    OperatorConfig defaults = OperatorConfig.from(new String[0], Map.of());
+    assertThat(defaults.sessionsApiPort()).isEqualTo(8443);
+    assertThat(defaults.sessionsApiBindAddress()).isNull();
+    assertThat(defaults.sessionsApiTlsDirectory())
+        .isEqualTo(java.nio.file.Path.of("/etc/beebotte/sessions-tls"));
+    assertThat(defaults.podNamespace()).isNull();
+
+    OperatorConfig c =
+        OperatorConfig.from(
+            new String[] {"--sessions-api-port=0", "--sessions-api-tls-dir=/tmp/tls"},
+            Map.of("SESSIONS_API_BIND_ADDRESS", "127.0.0.1", "POD_NAMESPACE", "beebotte-system"));
+    assertThat(c.sessionsApiPort()).as("off").isZero();
+    assertThat(c.sessionsApiBindAddress()).isEqualTo("127.0.0.1");
+    assertThat(c.sessionsApiTlsDirectory()).isEqualTo(java.nio.file.Path.of("/tmp/tls"));
+    assertThat(c.podNamespace()).isEqualTo("beebotte-system");
+    assertThatThrownBy(
+            () -> OperatorConfig.from(new String[] {"--sessions-api-port=70000"}, Map.of()))
+        .hasMessageContaining("SESSIONS_API_PORT");
+  }
+
+  @Test
   void flagsOverrideEnvironment() {
     OperatorConfig c =
         OperatorConfig.from(

@@ -3,7 +3,6 @@ package io.cpol.cli;
 import io.cpol.beebotte.Connection;
 import io.cpol.beebotte.Subscription;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * One session as the plugin prints it.
@@ -20,14 +19,7 @@ record SessionRow(
 
   /** {@code channel.resource}, with {@code (rw)}/{@code (w)}/{@code (-)} unless read-only. */
   static String subscriptions(List<Subscription> subscriptions) {
-    return subscriptions.stream()
-        .map(
-            s ->
-                s.channel()
-                    + "."
-                    + s.resource()
-                    + (s.read() && s.write() ? "(rw)" : s.write() ? "(w)" : s.read() ? "" : "(-)"))
-        .collect(Collectors.joining(","));
+    return Subscription.columnText(subscriptions);
   }
 
   /** The policy's name, or {@code ns/name} when sessions of several namespaces are shown. */

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Writes sessions to a response as the request asks: one object, a list page or a watch stream,
@@ -19,7 +20,9 @@ import java.util.Optional;
 final class SessionResponses {
   static final String JSON_TYPE = "application/json";
   static final String WATCH_TYPE = "application/json;stream=watch";
-  private static final JsonFactory JSON = new JsonFactory();
+  // With a codec, so a Status tree can go into a watch stream.
+  private static final JsonFactory JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper().getFactory();
   private static final int BUFFER = 64 * 1024;
 
   private final SessionSource source;
@@ -124,18 +127,20 @@ final class SessionResponses {
         options.timeoutSeconds() > 0
             ? Duration.ofSeconds(options.timeoutSeconds())
             : defaultWatchTimeout;
-    Instant end = clock.instant().plus(timeout);
+    // Elapsed time, not the clock (which only dates rows): a watch must end even on a fixed clock.
+    long end = System.nanoTime() + timeout.toNanos();
+    long bookmarkNanos = bookmarkEvery.toNanos();
     String lastVersion = options.resourceVersion();
     try (JsonGenerator g = begin(ex, WATCH_TYPE)) {
       g.flush();
-      Instant nextBookmark = clock.instant().plus(bookmarkEvery);
+      long nextBookmark = System.nanoTime() + bookmarkNanos;
       while (!stream.overflowed()) {
-        Instant now = clock.instant();
-        if (!now.isBefore(end)) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
           break;
         }
-        long wait = Math.min(Duration.between(now, end).toMillis(), bookmarkEvery.toMillis());
-        SessionEvent event = stream.next(Math.max(1, wait));
+        long wait = Math.min(left, Math.max(0, nextBookmark - System.nanoTime()));
+        SessionEvent event = stream.next(Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
         if (event != null) {
           event(g, event.type().name(), event.session(), options, format);
           lastVersion = Long.toString(event.resourceVersion());
@@ -145,13 +150,13 @@ final class SessionResponses {
             lastVersion = Long.toString(more.resourceVersion());
           }
           g.flush();
-          nextBookmark = clock.instant().plus(bookmarkEvery);
-        } else if (options.allowWatchBookmarks()
-            && lastVersion != null
-            && !clock.instant().isBefore(nextBookmark)) {
-          bookmark(g, lastVersion);
-          g.flush();
-          nextBookmark = clock.instant().plus(bookmarkEvery);
+          nextBookmark = System.nanoTime() + bookmarkNanos;
+        } else if (System.nanoTime() - nextBookmark >= 0) {
+          if (options.allowWatchBookmarks() && lastVersion != null) {
+            bookmark(g, lastVersion);
+            g.flush();
+          }
+          nextBookmark = System.nanoTime() + bookmarkNanos;
         }
       }
     } catch (InterruptedException e) {

@@ -72,7 +72,7 @@ final class SessionTable {
         s.listedAt() == null ? "<unknown>" : HumanDuration.of(Duration.between(s.listedAt(), now)));
     g.writeString(orEmpty(c.sid()));
     g.writeString(orEmpty(c.username()));
-    g.writeString(subscriptions(c.subscriptions()));
+    g.writeString(Subscription.columnText(c.subscriptions()));
     g.writeString(orEmpty(c.clientid()));
     g.writeString(orEmpty(s.account()));
     g.writeString(alsoMatched(s));
@@ -112,17 +112,6 @@ final class SessionTable {
                 "includeObject must be None, Metadata or Object, not " + value);
       };
     }
-  }
-
-  private static String subscriptions(List<Subscription> subscriptions) {
-    return subscriptions.stream()
-        .map(
-            s ->
-                s.channel()
-                    + "."
-                    + s.resource()
-                    + (s.read() && s.write() ? "(rw)" : s.write() ? "(w)" : s.read() ? "" : "(-)"))
-        .collect(Collectors.joining(","));
   }
 
   private static String alsoMatched(Session s) {
