@@ -15,8 +15,10 @@ final class SessionsOpenApi {
   static final String V3_PATH = "/openapi/v3/apis/" + SessionsApi.GROUP_VERSION;
   private static final String SESSION = "io.beebotte.live.v1alpha1.Session";
   private static final String SESSION_LIST = "io.beebotte.live.v1alpha1.SessionList";
-  private static final String OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
-  private static final String LIST_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta";
+  // Names of our own, not Kubernetes' ObjectMeta/ListMeta: kube-aggregator merges every server's
+  // v2 document into one, and these cut-down versions must not stand in for the real ones there.
+  private static final String OBJECT_META = "io.beebotte.live.v1alpha1.SessionMeta";
+  private static final String LIST_META = "io.beebotte.live.v1alpha1.SessionListMeta";
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
   private final byte[] v2;
@@ -27,13 +29,13 @@ final class SessionsOpenApi {
   SessionsOpenApi() {
     ObjectNode v2Doc = JSON.objectNode().put("swagger", "2.0");
     v2Doc.putObject("info").put("title", "live.beebotte.io").put("version", SessionsApi.VERSION);
-    v2Doc.putObject("paths");
+    v2Doc.set("paths", paths("#/definitions/", false));
     v2Doc.set("definitions", schemas("#/definitions/"));
     v2 = SessionsApi.bytes(v2Doc);
 
     ObjectNode v3Doc = JSON.objectNode().put("openapi", "3.0.0");
     v3Doc.putObject("info").put("title", "live.beebotte.io").put("version", SessionsApi.VERSION);
-    v3Doc.putObject("paths");
+    v3Doc.set("paths", paths("#/components/schemas/", true));
     v3Doc.putObject("components").set("schemas", schemas("#/components/schemas/"));
     v3 = SessionsApi.bytes(v3Doc);
     v3Hash = sha512(v3);
@@ -159,6 +161,79 @@ final class SessionsOpenApi {
             .put("description", "How many items follow this page."));
     schemas.set(LIST_META, listMeta);
     return schemas;
+  }
+
+  /**
+   * The read operations, each with the kind it serves ({@code x-kubernetes-group-version-kind}):
+   * how {@code kubectl explain} finds the schema of a resource.
+   */
+  private static ObjectNode paths(String ref, boolean v3) {
+    ObjectNode paths = JSON.objectNode();
+    String namespaced = SessionsApi.VERSION_PATH + "/namespaces/{namespace}/" + SessionsApi.PLURAL;
+    operation(
+        paths, SessionsApi.VERSION_PATH + "/" + SessionsApi.PLURAL, "list", false, false, ref, v3);
+    operation(paths, namespaced, "list", true, false, ref, v3);
+    operation(paths, namespaced + "/{name}", "get", true, true, ref, v3);
+    return paths;
+  }
+
+  private static void operation(
+      ObjectNode paths,
+      String path,
+      String action,
+      boolean namespaced,
+      boolean named,
+      String ref,
+      boolean v3) {
+    ObjectNode item = paths.putObject(path);
+    ObjectNode get = item.putObject("get");
+    boolean list = action.equals("list");
+    get.put("description", list ? "list or watch live sessions" : "read one live session");
+    get.put(
+        "operationId",
+        (list ? "list" : "read")
+            + "LiveBeebotteIoV1alpha1"
+            + (namespaced ? "Namespaced" : "")
+            + "Session"
+            + (list && !namespaced ? "ForAllNamespaces" : ""));
+    String schema = ref + (list ? SESSION_LIST : SESSION);
+    ObjectNode ok = get.putObject("responses").putObject("200").put("description", "OK");
+    if (v3) {
+      ok.putObject("content").putObject("application/json").putObject("schema").put("$ref", schema);
+    } else {
+      ok.putObject("schema").put("$ref", schema);
+    }
+    get.put("x-kubernetes-action", action);
+    get.putObject("x-kubernetes-group-version-kind")
+        .put("group", SessionsApi.GROUP)
+        .put("version", SessionsApi.VERSION)
+        .put("kind", SessionsApi.KIND);
+    var parameters = item.putArray("parameters");
+    if (named) {
+      parameter(parameters, "name", "name of the Session", v3);
+    }
+    if (namespaced) {
+      parameter(parameters, "namespace", "object name and auth scope, such as for teams", v3);
+    }
+  }
+
+  private static void parameter(
+      com.fasterxml.jackson.databind.node.ArrayNode parameters,
+      String name,
+      String description,
+      boolean v3) {
+    ObjectNode p =
+        parameters
+            .addObject()
+            .put("name", name)
+            .put("in", "path")
+            .put("required", true)
+            .put("description", description);
+    if (v3) {
+      p.putObject("schema").put("type", "string");
+    } else {
+      p.put("type", "string");
+    }
   }
 
   private static void typeMeta(ObjectNode properties) {

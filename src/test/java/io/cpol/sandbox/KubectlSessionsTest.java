@@ -178,6 +178,15 @@ class KubectlSessionsTest {
   }
 
   @Test
+  void explainDescribesEveryField() throws Exception {
+    // kubectl explain finds the kind through an operation's x-kubernetes-group-version-kind in the
+    // group's OpenAPI v3 document, then prints the schema's descriptions.
+    assertThat(ok("explain", "sessions").stdout())
+        .contains("KIND:       Session", "VERSION:    v1alpha1", "evaluations", "listedAt");
+    assertThat(ok("explain", "sessions.evaluations.rule").stdout()).contains("The deciding rule");
+  }
+
+  @Test
   void discoveryListsTheGroup() throws Exception {
     assertThat(ok("api-resources", "--api-group=live.beebotte.io").stdout())
         .containsPattern("sessions +bbs +live.beebotte.io/v1alpha1 +true +Session");

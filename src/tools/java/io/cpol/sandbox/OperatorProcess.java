@@ -66,7 +66,10 @@ public final class OperatorProcess {
               "--http-bind-address=127.0.0.1",
               "--default-endpoint=" + defaultEndpoint,
               "--leader-election=false",
-              "--pod-name=sandbox-operator"
+              "--pod-name=sandbox-operator",
+              "--sessions-api-port=" + args[3],
+              "--sessions-api-bind-address=127.0.0.1",
+              "--sessions-api-tls-dir=" + args[4]
             },
             Map.of());
     KubernetesClient client =

@@ -36,7 +36,17 @@ final class OperatorSupervisor implements AutoCloseable {
   private volatile String lastExit;
   private Thread supervisor;
 
-  OperatorSupervisor(String kubeconfig, int metricsPort, Path log, PrintStream console) {
+  /**
+   * @param sessionsPort where the operator serves its sessions API
+   * @param sessionsTls the directory holding its serving certificate (tls.crt, tls.key)
+   */
+  OperatorSupervisor(
+      String kubeconfig,
+      int metricsPort,
+      int sessionsPort,
+      Path sessionsTls,
+      Path log,
+      PrintStream console) {
     this.log = log;
     this.console = console;
     this.command =
@@ -50,7 +60,9 @@ final class OperatorSupervisor implements AutoCloseable {
             OperatorProcess.class.getName(),
             kubeconfig,
             Integer.toString(metricsPort),
-            log == null ? "-" : log.toString());
+            log == null ? "-" : log.toString(),
+            Integer.toString(sessionsPort),
+            sessionsTls.toString());
   }
 
   /**

@@ -10,6 +10,7 @@ import io.cpol.sim.LiveSimulator;
 import io.cpol.sim.RecordedCall;
 import io.cpol.testing.ApiServerFrontend;
 import io.cpol.testing.EmbeddedKubernetes;
+import io.cpol.testing.SessionsApiRegistration;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -65,6 +66,7 @@ public final class Sandbox implements AutoCloseable {
   private RealKubernetes real;
   private KubernetesClient client;
   private OperatorSupervisor operator;
+  private String sessionsCa;
   private final PrintStream console;
   private final List<String> policyNames = new ArrayList<>();
   private final List<String> applied = new ArrayList<>();
@@ -96,6 +98,9 @@ public final class Sandbox implements AutoCloseable {
                   + "; 10-20 s)"
               : "starting the Kubernetes API (schema and CEL validation on)");
       sandbox.startKubernetes();
+      // As deploy/ registers it: kubectl get sessions goes through the API server to the operator.
+      SessionsApiRegistration.register(
+          sandbox.client, options.namespace(), options.sessionsPort(), sandbox.sessionsCa);
       sandbox.step("starting the operator (a few seconds)");
       sandbox.operator.start(sandbox.simulator.baseUrl(), Duration.ofSeconds(90));
       sandbox.step("applying the samples");
@@ -170,10 +175,15 @@ public final class Sandbox implements AutoCloseable {
   }
 
   private void prepareOperator() throws IOException {
+    // The serving certificate cert-manager makes in a cluster, where the operator reads it.
+    Path tls = kubeconfig().resolveSibling("sessions-tls");
+    sessionsCa = SessionsApiRegistration.writeServingCertificate(tls, options.namespace());
     operator =
         new OperatorSupervisor(
             kubeconfig().toString(),
             options.metricsPort(),
+            options.sessionsPort(),
+            tls,
             options.verbose() ? null : operatorLog(options),
             console);
     started.add(operator);

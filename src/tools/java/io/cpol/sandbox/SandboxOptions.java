@@ -78,6 +78,15 @@ final class SandboxOptions {
   private int metricsPort = 18082;
 
   @Option(
+      names = "--sessions-port",
+      paramLabel = "PORT",
+      converter = CommandLines.Port.class,
+      description =
+          "The operator's sessions API (live.beebotte.io, behind kubectl get sessions;"
+              + " default: 18443); 0 = any free port.")
+  private int sessionsPort = 18443;
+
+  @Option(
       names = "--mqtt-port",
       paramLabel = "PORT",
       converter = CommandLines.FrontDoorPort.class,
@@ -137,6 +146,21 @@ final class SandboxOptions {
 
   int metricsPort() {
     return metricsPort;
+  }
+
+  /**
+   * The sessions API's port; 0 picks a free one here, since the APIService must name it before the
+   * operator listens.
+   */
+  int sessionsPort() {
+    if (sessionsPort == 0) {
+      try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+        sessionsPort = free.getLocalPort();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return sessionsPort;
   }
 
   /** The MQTT front door's port; {@link LiveSimulator#OFF} for none. */

@@ -302,6 +302,21 @@ record SandboxReport(
     out.append("  ").append(kubectl).append(" get cpol dryrun-contractors -o yaml\n");
     out.append("  ").append(kubectl).append(" apply -f deploy/samples/revoke-device.yaml\n");
     out.append("  ").append(kubectl).append(" wait --for=condition=Ready cpol --all\n");
+    String ns = " -n " + endpoints.namespace();
+    out.append("  ")
+        .append(kubectl)
+        .append(" get sessions")
+        .append(ns)
+        .append("    # live, from the operator\n");
+    out.append("  ").append(kubectl).append(" get sessions -A -l verdict=Denied\n");
+    out.append("  ")
+        .append(kubectl)
+        .append(" get bbs")
+        .append(ns)
+        .append(" --field-selector userid=")
+        .append(SandboxConnections.REVOKED_DEVICE)
+        .append(" -o wide\n");
+    out.append("  ").append(kubectl).append(" get sessions").append(ns).append(" -w\n");
     out.append("  curl -s -H 'X-Auth-Token: ")
         .append(endpoints.token())
         .append("' ")
