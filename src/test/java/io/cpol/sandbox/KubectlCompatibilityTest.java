@@ -37,6 +37,7 @@ class KubectlCompatibilityTest {
                 "--k8s-port=0",
                 "--beebotte-port=0",
                 "--metrics-port=0",
+                "--sessions-port=0",
                 "--mqtt-port=off",
                 "--socketio-port=off",
                 "--connections=50",
@@ -98,6 +99,23 @@ class KubectlCompatibilityTest {
         .matches("NAME +MODE +CONNECTED +DENIED +DROPPED +READY +LAST SYNC +AGE");
     assertThat(narrow.stdout()).containsPattern("(?m)^resting +Suspended ");
     assertThat(kubectl("delete", "cpol", "resting").exit()).isZero();
+  }
+
+  @Test
+  void getSessionsListsTheOperatorsLiveSessionsThroughTheApiServer() throws Exception {
+    // The sandbox's API server routes live.beebotte.io to the operator's sessions API, as an
+    // aggregator does; the rows come from the operator's last listing.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              Kubectl.Run run = kubectl("get", "sessions", "-l", "verdict=WouldDrop", "-o", "wide");
+              assertThat(run.exit()).as(run.stderr()).isZero();
+              assertThat(run.stdout())
+                  .contains("SID", "ACCOUNT", "dryrun-contractors", "deny[0]", "WouldDrop");
+            });
+    Kubectl.Run all = kubectl("get", "bbs", "-A", "--no-headers");
+    assertThat(all.stdout().lines()).isNotEmpty().allMatch(line -> line.startsWith("sandbox "));
   }
 
   @Test

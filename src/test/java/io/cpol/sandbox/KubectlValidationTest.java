@@ -43,6 +43,7 @@ class KubectlValidationTest {
                 "--k8s-port=0",
                 "--beebotte-port=0",
                 "--metrics-port=0",
+                "--sessions-port=0",
                 "--mqtt-port=off",
                 "--socketio-port=off",
                 "--connections=20",

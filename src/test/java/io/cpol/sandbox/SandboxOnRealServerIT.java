@@ -32,4 +32,45 @@ class SandboxOnRealServerIT {
         .contains("client-certificate: ")
         .contains("namespace: sandbox");
   }
+
+  /**
+   * The sandbox on kube-apiserver, left running: kube-apiserver's own aggregation layer reaches the
+   * operator's sessions API (the APIService Available) and kubectl lists live sessions through it,
+   * with their verdicts, and filters them on the server.
+   */
+  @Test
+  void kubectlGetSessionsGoesThroughKubeApiserverToTheOperator(@TempDir Path dir) throws Exception {
+    try (Sandbox sandbox =
+        Sandbox.start(
+            SandboxOptions.parse(
+                "--kube=real",
+                "--k8s-port=0",
+                "--beebotte-port=0",
+                "--metrics-port=0",
+                "--sessions-port=0",
+                "--mqtt-port=off",
+                "--socketio-port=off",
+                "--connections=50",
+                "--kubeconfig=" + dir.resolve("kubeconfig")))) {
+      sandbox.awaitConverged(java.time.Duration.ofSeconds(60));
+      Kubectl kubectl = new Kubectl(sandbox.kubeconfig(), dir);
+      Kubectl.Run available =
+          kubectl.run(
+              "wait",
+              "--for=condition=Available",
+              "apiservice/v1alpha1.live.beebotte.io",
+              "--timeout=60s");
+      assertThat(available.exit()).as(available.stderr()).isZero();
+      Kubectl.Run all = kubectl.run("get", "sessions", "-n", "sandbox");
+      assertThat(all.exit()).as(all.stderr()).isZero();
+      assertThat(all.stdout())
+          .startsWith("NAME")
+          .contains("USERID", "VERDICT", "POLICY", "LISTED", "WouldDrop", "dryrun-contractors");
+      Kubectl.Run wouldDrop = kubectl.run("get", "bbs", "-A", "-l", "verdict=WouldDrop");
+      assertThat(wouldDrop.exit()).as(wouldDrop.stderr()).isZero();
+      assertThat(wouldDrop.stdout().lines().skip(1))
+          .isNotEmpty()
+          .allMatch(line -> line.startsWith("sandbox ") && line.contains(" WouldDrop "));
+    }
+  }
 }

@@ -42,6 +42,7 @@ class SandboxSmokeTest {
                 "--k8s-port=0",
                 "--beebotte-port=0",
                 "--metrics-port=0",
+                "--sessions-port=0",
                 "--mqtt-port=0",
                 "--socketio-port=0",
                 "--connections=200",

@@ -39,6 +39,7 @@ class SandboxSurvivalTest {
                 "--k8s-port=0",
                 "--beebotte-port=0",
                 "--metrics-port=0",
+                "--sessions-port=0",
                 "--mqtt-port=off",
                 "--socketio-port=off",
                 "--connections=20",
