@@ -30,18 +30,23 @@ final class SessionResponses {
   private final int watchQueue;
   private final Duration defaultWatchTimeout;
   private final Duration bookmarkEvery;
+  private final int minPageSize;
 
   /**
    * @param watchQueue events a watch may have waiting before it is ended
    * @param defaultWatchTimeout how long a watch lasts without {@code timeoutSeconds}
    * @param bookmarkEvery how often an idle watch that allows bookmarks gets one
+   * @param minPageSize the fewest items a page holds when more follow ({@link
+   *     SessionsApiSettings#minPageSize()})
    */
   SessionResponses(
       SessionSource source,
       Clock clock,
       int watchQueue,
       Duration defaultWatchTimeout,
-      Duration bookmarkEvery) {
+      Duration bookmarkEvery,
+      int minPageSize) {
+    this.minPageSize = minPageSize;
     this.source = source;
     this.clock = clock;
     this.watchQueue = watchQueue;
@@ -75,7 +80,8 @@ final class SessionResponses {
    */
   void list(HttpExchange ex, SessionQuery query, ListOptions options, ResponseFormat format)
       throws IOException {
-    SessionPage page = source.list(query, options.limit(), options.continueToken());
+    int limit = options.limit() == 0 ? 0 : Math.max(options.limit(), minPageSize);
+    SessionPage page = source.list(query, limit, options.continueToken());
     try (JsonGenerator g = begin(ex, JSON_TYPE)) {
       if (format.isTable()) {
         table(

@@ -87,7 +87,12 @@ public final class SessionsApiServer implements AutoCloseable {
             new AccessReviewer(kubernetes, clock),
             leader,
             new SessionResponses(
-                source, clock, WATCH_QUEUE, DEFAULT_WATCH_TIMEOUT, BOOKMARK_EVERY));
+                source,
+                clock,
+                WATCH_QUEUE,
+                DEFAULT_WATCH_TIMEOUT,
+                BOOKMARK_EVERY,
+                settings.minPageSize()));
     HttpsServer server =
         HttpsServer.create(
             settings.bindAddress() == null

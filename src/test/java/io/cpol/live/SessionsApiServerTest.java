@@ -118,6 +118,10 @@ class SessionsApiServerTest {
   }
 
   private SessionsApiServer startServer(Path tlsDirectory) throws Exception {
+    return startServer(tlsDirectory, 1);
+  }
+
+  private SessionsApiServer startServer(Path tlsDirectory, int minPageSize) throws Exception {
     return SessionsApiServer.start(
         new SessionsApiSettings(
             "127.0.0.1",
@@ -125,7 +129,8 @@ class SessionsApiServerTest {
             tlsDirectory,
             List.of("localhost", "127.0.0.1"),
             Duration.ofMillis(100),
-            Duration.ofMinutes(1)),
+            Duration.ofMinutes(1),
+            minPageSize),
         source,
         leader::get,
         kubernetes,
@@ -448,6 +453,29 @@ class SessionsApiServerTest {
 
     assertThat(pages).isEqualTo(3);
     assertThat(names).hasSize(1200).doesNotHaveDuplicates().isSorted();
+  }
+
+  @Test
+  void aPageHoldsAtLeastTheServersMinimum() throws Exception {
+    List<Session> many = new ArrayList<>();
+    for (int i = 0; i < 1200; i++) {
+      many.add(session("ns", String.format("s-%04d", i), "u" + i, "mqtt", PolicyVerdict.NONE));
+    }
+    source.putQuietly(many);
+    server.close();
+    server = startServer(null, 700);
+    servingCa = PemCodec.certificates(server.generatedCaPem()).get(0);
+
+    // kubectl asks for 500; a server may support limit in part: it sends 700, then the rest.
+    JsonNode first = json(asProxy(BASE + "/sessions?limit=500", KUBECTL_GET));
+    assertThat(first.path("rows")).hasSize(700);
+    assertThat(first.path("metadata").path("remainingItemCount").asLong()).isEqualTo(500);
+    String token = first.path("metadata").path("continue").asText();
+    JsonNode second = json(asProxy(BASE + "/sessions?limit=500&continue=" + token, KUBECTL_GET));
+    assertThat(second.path("rows")).hasSize(500);
+    assertThat(second.path("metadata").path("continue").asText(null)).isNull();
+    // A page as large as asked or larger is served as asked.
+    assertThat(json(asProxy(BASE + "/sessions?limit=900", KUBECTL_GET)).path("rows")).hasSize(900);
   }
 
   @Test

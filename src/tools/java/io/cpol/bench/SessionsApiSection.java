@@ -104,7 +104,9 @@ final class SessionsApiSection {
                         tls,
                         SessionsApiSettings.serviceHosts(OPERATOR_NAMESPACE),
                         Duration.ofMinutes(1),
-                        Duration.ofMinutes(1)),
+                        Duration.ofMinutes(1),
+                        // As the operator serves it: pages of at least 10,000.
+                        SessionsApiSettings.DEFAULT_MIN_PAGE_SIZE),
                     store,
                     () -> true,
                     client,
