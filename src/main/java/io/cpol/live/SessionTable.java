@@ -36,7 +36,7 @@ final class SessionTable {
               "Also Matched",
               "string",
               "",
-              "The other policies' verdicts: policy:verdict(rule).",
+              "The other policies whose rules matched: policy:verdict(rule).",
               1));
 
   private SessionTable() {}
@@ -116,7 +116,8 @@ final class SessionTable {
 
   private static String alsoMatched(Session s) {
     return s.evaluations().stream()
-        .filter(v -> v.policy() != null && !v.equals(s.decision()))
+        // As the plugin's column: only policies a rule of which matched (deny or allow).
+        .filter(v -> v.policy() != null && v.rule() != null && !v.equals(s.decision()))
         .map(v -> v.policy() + ":" + v.verdict() + (v.rule() == null ? "" : "(" + v.rule() + ")"))
         .collect(Collectors.joining(","));
   }

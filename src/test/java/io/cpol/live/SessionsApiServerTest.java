@@ -456,6 +456,28 @@ class SessionsApiServerTest {
   }
 
   @Test
+  void alsoMatchedNamesOnlyThePoliciesARuleOfWhichMatched() throws Exception {
+    Session base = session("shop", "z", "device-9", "mqtt", DENIED);
+    source.put(
+        new Session(
+            base.namespace(),
+            base.name(),
+            base.resourceVersion(),
+            base.firstSeen(),
+            base.connection(),
+            base.account(),
+            base.listedAt(),
+            DENIED,
+            List.of(
+                new PolicyVerdict(PolicyVerdict.ALLOWED, "kept", "allow[0]"),
+                DENIED,
+                new PolicyVerdict(PolicyVerdict.ALLOWED, "unmatched", null))));
+    JsonNode row =
+        json(asProxy(BASE + "/namespaces/shop/sessions", KUBECTL_GET)).path("rows").get(0);
+    assertThat(row.path("cells").get(13).asText()).isEqualTo("kept:Allowed(allow[0])");
+  }
+
+  @Test
   void aPageHoldsAtLeastTheServersMinimum() throws Exception {
     List<Session> many = new ArrayList<>();
     for (int i = 0; i < 1200; i++) {
