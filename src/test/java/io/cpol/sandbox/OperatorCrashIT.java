@@ -132,7 +132,10 @@ class OperatorCrashIT {
                 OperatorProcess.class.getName(),
                 kubeconfig.toString(),
                 "0",
-                dir.resolve(name + ".log").toString())
+                dir.resolve(name + ".log").toString(),
+                // No sessions API (port 0): this test is about counts across a crash.
+                "0",
+                dir.resolve(name + "-tls").toString())
             .redirectError(dir.resolve(name + ".err").toFile())
             .start();
     OutputStream in = p.getOutputStream();
