@@ -1,5 +1,6 @@
 package io.cpol;
 
+import io.cpol.live.LabelSelector;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -43,7 +44,7 @@ public record WatchLabelSelector(String expression) {
       return null;
     }
     List<String> requirements = new ArrayList<>();
-    for (String requirement : splitOutsideParentheses(text)) {
+    for (String requirement : LabelSelector.splitTopLevel(text)) {
       requirements.add(canonical(requirement.trim(), text));
     }
     return new WatchLabelSelector(String.join(",", requirements));
@@ -93,25 +94,6 @@ public record WatchLabelSelector(String expression) {
       return m.group("key") + m.group("op") + m.group("value");
     }
     throw invalid(requirement, whole, null);
-  }
-
-  private static List<String> splitOutsideParentheses(String text) {
-    List<String> parts = new ArrayList<>();
-    int depth = 0;
-    int start = 0;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '(') {
-        depth++;
-      } else if (c == ')') {
-        depth--;
-      } else if (c == ',' && depth == 0) {
-        parts.add(text.substring(start, i));
-        start = i + 1;
-      }
-    }
-    parts.add(text.substring(start));
-    return parts;
   }
 
   private static IllegalArgumentException invalid(String requirement, String whole, String why) {

@@ -97,8 +97,8 @@ public final class LabelSelector {
     return new Requirement(key(part, text), Op.EXISTS, Set.of());
   }
 
-  /** Splits on commas outside parentheses. */
-  private static List<String> splitTopLevel(String text) {
+  /** A selector's requirements as written: split on the commas outside parentheses. */
+  public static List<String> splitTopLevel(String text) {
     List<String> parts = new ArrayList<>();
     int depth = 0;
     int from = 0;
