@@ -240,14 +240,17 @@ class MqttFrontDoorTest {
                 ReconnectingMqttDevice.Style.FIXED_DELAY,
                 Duration.ofMillis(10)));
       }
-      long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      for (int round = 0; System.nanoTime() < end; round++) {
+      // Until enough drops have reached a connected device (about 10 s on a quiet machine; a
+      // loaded one takes longer, not fewer), so the race is exercised however busy the machine.
+      long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      int kicked = 0;
+      for (int round = 0; kicked <= 60 && System.nanoTime() < end; round++) {
         assertThat(rest.delete("/v1/connections/drop/racer-" + round % 6).statusCode())
             .isEqualTo(200);
         Thread.sleep(round % 3);
+        kicked = devices.stream().mapToInt(ReconnectingMqttDevice::losses).sum();
       }
-      int kicked = devices.stream().mapToInt(ReconnectingMqttDevice::losses).sum();
-      assertThat(kicked).as("drops that reached a connected device").isGreaterThan(50);
+      assertThat(kicked).as("drops that reached a connected device").isGreaterThan(60);
 
       // Every session loop still serves: fresh clients (ids spread over the loops) connect.
       for (int i = 0; i < 8; i++) {
