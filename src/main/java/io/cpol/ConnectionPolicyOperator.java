@@ -5,6 +5,7 @@ import io.cpol.beebotte.OkHttpBeebotteClient;
 import io.cpol.beebotte.Redactor;
 import io.cpol.beebotte.RetryPolicy;
 import io.cpol.live.ApiServiceCaBundle;
+import io.cpol.live.ListingSink;
 import io.cpol.live.ServingLabel;
 import io.cpol.live.SessionStore;
 import io.cpol.live.SessionsApiServer;
@@ -140,7 +141,9 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
             config.identity(),
             config.dropConcurrency(),
             config.watchCallsPerSecond(),
-            sessions);
+            // With the sessions API off no one reads the live view: the engine hands it nothing,
+            // so no listing is evaluated a second time for it.
+            config.sessionsApiPort() == 0 ? ListingSink.NONE : sessions);
     operator =
         new Operator(
             o -> {
