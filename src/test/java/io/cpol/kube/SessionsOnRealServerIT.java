@@ -206,14 +206,20 @@ class SessionsOnRealServerIT {
             .redirectOutput(out.toFile())
             .start();
     try {
-      Thread.sleep(2000);
-      synchronized (SessionsOnRealServerIT.class) {
-        connections.add(mqtt("newcomer-1"));
-      }
-      publish();
-      await("kubectl -w to print the new session")
+      // kubectl lists before it watches, so a session published before its list is no news to
+      // it: a new one comes every poll until one is printed, however long kubectl takes to start.
+      int[] newcomers = {0};
+      await("kubectl -w to print a new session")
           .atMost(Duration.ofSeconds(30))
-          .until(() -> Files.readString(out).contains("newcomer-1"));
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                synchronized (SessionsOnRealServerIT.class) {
+                  connections.add(mqtt("newcomer-" + ++newcomers[0]));
+                }
+                publish();
+                return Files.readString(out).contains("newcomer-");
+              });
     } finally {
       watch.destroy();
       watch.waitFor(10, TimeUnit.SECONDS);

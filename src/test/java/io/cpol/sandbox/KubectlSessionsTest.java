@@ -197,12 +197,18 @@ class KubectlSessionsTest {
     Kubectl.Started watch =
         kubectl.start("get", "sessions", "-n", NAMESPACE, "--watch-only", "-o", "name");
     try {
-      Thread.sleep(1000);
-      connections.add(mqtt("newcomer-1"));
-      publish();
-      await("kubectl -w to print the new session")
+      // kubectl lists before it watches, so a session published before its list is no news to
+      // it: a new one comes every poll until one is printed, however long kubectl takes to start.
+      int[] newcomers = {0};
+      await("kubectl -w to print a new session")
           .atMost(WAIT)
-          .until(() -> Files.readString(watch.out()).contains("newcomer-1"));
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                connections.add(mqtt("newcomer-" + ++newcomers[0]));
+                publish();
+                return Files.readString(watch.out()).contains("newcomer-");
+              });
     } finally {
       watch.process().destroy();
     }
