@@ -127,6 +127,11 @@ public final class ConnectionPolicyOperator implements AutoCloseable {
                                 : RetryPolicy.none())
                         .endpointLabelPrefix(
                             purpose == BeebotteClientFactory.Purpose.WATCH ? "watch_" : "")
+                        .userAgent(
+                            BeebotteClientConfig.DEFAULT_USER_AGENT
+                                + (purpose == BeebotteClientFactory.Purpose.WATCH
+                                    ? BeebotteClientFactory.WATCH_USER_AGENT_SUFFIX
+                                    : ""))
                         .meterRegistry(registry)
                         .build());
     reconciler =

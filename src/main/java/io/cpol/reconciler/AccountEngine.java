@@ -144,6 +144,11 @@ final class AccountEngine implements AccountWatch.Account {
     return turns;
   }
 
+  @Override
+  public int listedConnections() {
+    return lastListing.size();
+  }
+
   String endpoint() {
     return endpoint;
   }

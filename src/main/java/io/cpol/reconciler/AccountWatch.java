@@ -15,11 +15,18 @@ import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.DropRecord;
 import io.cpol.reconciler.PolicyLedger.Identity;
 import io.cpol.reconciler.ReconnectWatch.Key;
+import io.cpol.reconciler.ReconnectWatch.SharedLook;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +47,13 @@ final class AccountWatch {
   /** How long an identity waits after its check failed unexpectedly. */
   private static final Duration CHECK_BACKOFF = Duration.ofSeconds(5);
 
+  /**
+   * An account with at most this many connections at its last listing is looked at whole: one call
+   * (about 250 bytes a connection, some 50 KB at most) shows every identity watched, where a look
+   * at one identity shows only it. Beyond it, each identity is looked at on its own.
+   */
+  static final int SHARED_LOOK_MAX_CONNECTIONS = 200;
+
   /** How long a check waits when the account is paused or a pass is dropping. */
   private static final Duration BUSY_RETRY = Duration.ofMillis(200);
 
@@ -56,6 +70,9 @@ final class AccountWatch {
 
     /** The account's drop turns, shared with its passes. */
     DropTurns turns();
+
+    /** Connections at the account's last listing, less those closed since; -1 before the first. */
+    int listedConnections();
   }
 
   private final Account account;
@@ -174,21 +191,137 @@ final class AccountWatch {
   }
 
   private void tick() {
-    List<Key> due;
+    int listed = account.listedConnections();
+    boolean whole = listed >= 0 && listed <= SHARED_LOOK_MAX_CONNECTIONS;
+    List<Key> due = List.of();
+    SharedLook look = null;
     synchronized (this) {
       if (stopped) {
         return;
       }
-      due = watch.due(runtime.clock().instant());
+      Instant now = runtime.clock().instant();
+      if (whole) {
+        look = watch.dueShared(now);
+      } else {
+        due = watch.due(now);
+      }
     }
     try {
       for (Key key : due) {
         runtime.calls().execute(() -> check(key));
       }
+      if (look != null) {
+        SharedLook shared = look;
+        runtime.calls().execute(() -> checkShared(shared));
+      }
     } catch (RejectedExecutionException closing) {
       // The operator is closing: the checks not started stay undone.
     }
     reschedule();
+  }
+
+  private void checkShared(SharedLook look) {
+    TaskGuard.run(
+        "reconnect watch of the account",
+        () -> lookAtAccount(look),
+        t -> notLooked(look.all(), look, runtime.clock().instant().plus(CHECK_BACKOFF)));
+    reschedule();
+  }
+
+  /**
+   * One look at the whole account for the identities of {@code look}, on their turns (DropTurns),
+   * and the drops it calls for, side by side.
+   */
+  private void lookAtAccount(SharedLook look) {
+    Instant now = runtime.clock().instant();
+    Map<Key, PolicyRegistration> looked = new LinkedHashMap<>();
+    Set<String> turns = new HashSet<>();
+    try {
+      boolean busy = account.busy(now);
+      for (Key key : look.all()) {
+        PolicyRegistration r = account.registration(key.policyUid());
+        if (r == null || r.dryRun() || directory.current(r.ref(), r.generation()).isEmpty()) {
+          forgetPolicy(key.policyUid());
+        } else if (!busy
+            && (turns.contains(key.userid()) || account.turns().tryCheck(key.userid()))) {
+          turns.add(key.userid());
+          looked.put(key, r);
+        } else {
+          notLooked(List.of(key), look, now.plus(BUSY_RETRY));
+        }
+      }
+      if (!looked.isEmpty()) {
+        lookAndDrop(look, looked);
+      }
+    } finally {
+      turns.forEach(account.turns()::checkEnded);
+    }
+  }
+
+  private void lookAndDrop(SharedLook look, Map<Key, PolicyRegistration> looked) {
+    Map<Key, Instant> awaySince = new HashMap<>();
+    Instant now = runtime.clock().instant();
+    synchronized (this) {
+      looked.keySet().forEach(k -> awaySince.put(k, watch.awaySince(k).orElse(now)));
+    }
+    PolicyRegistration first = looked.values().iterator().next();
+    BeebotteClient client = account.lane(first.lane()).watcher();
+    List<Connection> all;
+    try {
+      all = client.list(ConnectionFilter.all()).connections();
+    } catch (BeebotteException e) {
+      failed(List.copyOf(looked.keySet()), look, e);
+      return;
+    }
+    Instant seen = runtime.clock().instant();
+    // A session two identities both cover (one userid under two policies) is dropped once.
+    Set<String> dropping = new HashSet<>();
+    List<Runnable> drops = new ArrayList<>();
+    for (Map.Entry<Key, PolicyRegistration> e : looked.entrySet()) {
+      Key key = e.getKey();
+      PolicyRegistration r = e.getValue();
+      List<Connection> there =
+          all.stream()
+              .filter(c -> c.userid().equals(key.userid()))
+              .filter(c -> key.protocol() == null || key.protocol().wireName().equals(c.protocol()))
+              .filter(c -> !dropping.contains(c.userid() + "\n" + c.sid()))
+              .toList();
+      Optional<DropPlan> plan = seen(key, look.due().contains(key), r, there, seen);
+      if (plan.isPresent()) {
+        plan.get().calls().stream()
+            .flatMap(call -> call.closes().stream())
+            .forEach(c -> dropping.add(c.userid() + "\n" + c.sid()));
+        BeebotteClient dropper = account.lane(r.lane()).watcher();
+        drops.add(
+            () ->
+                TaskGuard.run(
+                    "reconnect watch of " + key.userid(),
+                    () -> drop(key, r, plan.get(), dropper, seen, awaySince.get(key)),
+                    t -> notLooked(List.of(key), look, seen.plus(CHECK_BACKOFF))));
+      }
+    }
+    // Side by side: devices dropped together come back together, and one look finds them all.
+    List<CompletableFuture<Void>> made = new ArrayList<>();
+    for (Runnable d : drops) {
+      made.add(CompletableFuture.runAsync(d, runtime.calls()));
+    }
+    made.forEach(CompletableFuture::join);
+    looked.values().stream().map(PolicyRegistration::ref).distinct().forEach(reports::progress);
+  }
+
+  /**
+   * The look made for {@code look} did not reach {@code keys}: those due look again at {@code at}.
+   */
+  private void notLooked(List<Key> keys, SharedLook look, Instant at) {
+    synchronized (this) {
+      for (Key key : keys) {
+        if (look.due().contains(key)) {
+          watch.postpone(key, at);
+        } else {
+          watch.release(key);
+        }
+      }
+    }
   }
 
   private void check(Key key) {
@@ -239,20 +372,49 @@ final class AccountWatch {
     try {
       there = client.list(filter).connections();
     } catch (BeebotteException e) {
-      failed(key, e);
+      failed(List.of(key), null, e);
       return;
     }
     Instant seen = runtime.clock().instant();
+    Optional<DropPlan> plan = seen(key, true, r, there, seen);
+    if (plan.isPresent()) {
+      drop(key, r, plan.get(), client, seen, awaySince);
+      reports.progress(r.ref());
+    }
+  }
+
+  /**
+   * What a look at {@code seen} showed of the identity ({@code there}: its sessions): the watch
+   * learns from it (as its own look, or a glimpse of a look made for others), and the drops it
+   * calls for, planned with the same safety rules as a pass's.
+   */
+  private Optional<DropPlan> seen(
+      Key key, boolean ownLook, PolicyRegistration r, List<Connection> there, Instant seen) {
     AccountEvaluation evaluation = new AccountPolicies(List.of(r.rules())).evaluate(there, seen);
     boolean present = evaluation.deniedCount(0) > 0;
     synchronized (this) {
-      watch.checked(key, seen, present);
+      if (ownLook) {
+        watch.checked(key, seen, present);
+      } else {
+        watch.glimpsed(key, seen, present);
+      }
     }
     if (!present) {
-      return;
+      return Optional.empty();
     }
-    DropPlan plan =
-        AccountPass.plan(evaluation, p -> true, AccountPass.ownBudget(evaluation.policies()), seen);
+    return Optional.of(
+        AccountPass.plan(
+            evaluation, p -> true, AccountPass.ownBudget(evaluation.policies()), seen));
+  }
+
+  /** Makes the calls of {@code plan}, each counted and stored before the next. */
+  private void drop(
+      Key key,
+      PolicyRegistration r,
+      DropPlan plan,
+      BeebotteClient client,
+      Instant seen,
+      Instant awaySince) {
     for (PlannedDrop call : plan.calls()) {
       if (directory.current(r.ref(), r.generation()).isEmpty()) {
         return;
@@ -264,7 +426,7 @@ final class AccountWatch {
         // The listing just made is the re-listing a verify-first call asks for.
         client.drop(call.target());
       } catch (BeebotteException e) {
-        failed(key, e);
+        failed(List.of(key), null, e);
         reports
             .metrics()
             .drops(
@@ -285,18 +447,26 @@ final class AccountWatch {
       // Stored before the next call, as a pass's drops are: a crash loses at most this one.
       reports.awaitStored(r.ref());
     }
-    reports.progress(r.ref());
   }
 
-  /** A watch call failed: a 429 or 5xx slows the watch (before any regular pass). */
-  private void failed(Key key, BeebotteException e) {
+  /**
+   * A watch call failed: a 429 or 5xx slows the watch (before any regular pass); the identities
+   * look again in a second ({@code look}: those it only glimpsed keep their own schedule).
+   */
+  private void failed(List<Key> keys, SharedLook look, BeebotteException e) {
     Instant now = runtime.clock().instant();
     synchronized (this) {
       if (AccountThrottle.slowsDown(e)) {
         watch.slowDown(now, AccountThrottle.serverPause(e).orElse(Duration.ofSeconds(1)));
       }
-      watch.postpone(key, now.plus(Duration.ofSeconds(1)));
     }
-    log.debug("reconnect watch of {}: {}", key.userid(), e.getMessage());
+    if (look == null) {
+      synchronized (this) {
+        keys.forEach(key -> watch.postpone(key, now.plus(Duration.ofSeconds(1))));
+      }
+    } else {
+      notLooked(keys, look, now.plus(Duration.ofSeconds(1)));
+    }
+    log.debug("reconnect watch: {}", e.getMessage());
   }
 }

@@ -34,6 +34,11 @@ final class LastListing {
     return last != null && !now.isAfter(last.listedAt().plus(fresh)) ? last : null;
   }
 
+  /** Connections in the last listing, less those closed since; -1 before the first. */
+  synchronized int size() {
+    return last == null ? -1 : last.connections().size();
+  }
+
   /**
    * A pass lists (or reused) {@code listing}, less the sessions the watch closed since it was made
    * ("userid\nsid"); returns what the pass works on, kept as the last listing.

@@ -46,6 +46,19 @@ final class ReconnectWatch {
   }
 
   /**
+   * One look at the whole account ({@link #dueShared}): the identities it is the look of ({@code
+   * due}: each learns from it as from its own look) and the others watched meanwhile ({@code
+   * glimpsed}: dropped if it shows them back, otherwise they keep their own schedule).
+   */
+  record SharedLook(List<Key> due, List<Key> glimpsed) {
+    List<Key> all() {
+      List<Key> all = new ArrayList<>(due);
+      all.addAll(glimpsed);
+      return all;
+    }
+  }
+
+  /**
    * @param callsPerSecond the account's watch calls per second (checks and drops)
    * @param perIdentityPerSecond one identity's watch calls per second
    * @param firstProbe the first check after a drop when nothing is known yet
@@ -74,6 +87,18 @@ final class ReconnectWatch {
    */
   static final Duration DROP_GRACE = Duration.ofSeconds(10);
 
+  /**
+   * How long a shared look waits for identities due just after the first: more than the jitter of a
+   * client's reconnect (tens of ms), little against a second of reconnect cycle.
+   */
+  static final Duration GATHER = Duration.ofMillis(50);
+
+  /**
+   * Identities whose learned reconnect delays are this close come back together once dropped
+   * together ({@link #joinWithin}).
+   */
+  static final Duration ALIKE = GATHER.multipliedBy(2);
+
   /** Learned reconnect delays kept for identities that left the watch (the newest). */
   private static final int LEARNED_KEPT = 10_000;
 
@@ -83,6 +108,11 @@ final class ReconnectWatch {
    * when the identity's budget will hold them all, so it never delays the follow-up.
    */
   private static final double EARLY_LOOK_CALLS = 4;
+
+  /**
+   * Calls the account must have saved up before an identity looks early (its burst is its rate).
+   */
+  private static final double EARLY_LOOK_SPARE = 2;
 
   private final Settings settings;
   private final Map<Key, Identity> identities = new HashMap<>();
@@ -97,6 +127,12 @@ final class ReconnectWatch {
       };
 
   private final Bucket account;
+
+  /**
+   * A shared look waits until then for identities due just after the first ({@link #gathering}).
+   */
+  private Instant gatheredUntil;
+
   private double rate;
   private Instant pausedUntil = Instant.MIN;
   private Instant lastSlowDown = Instant.MIN;
@@ -198,10 +234,7 @@ final class ReconnectWatch {
     if (id.target == null) {
       id.next = settings.firstProbe();
     } else if (id.target.minus(id.floor).compareTo(settings.precision()) > 0
-        && id.budget.available(landedAt)
-                + settings.perIdentityPerSecond()
-                    * (id.target.plus(settings.precision().multipliedBy(2)).toNanos() / 1e9)
-            >= EARLY_LOOK_CALLS) {
+        && affordsEarlyLook(id, landedAt)) {
       // Look halfway between where it was last seen away and the target: found there, the
       // target halves its distance; not found, look at the target.
       id.next = id.floor.plus(id.target).dividedBy(2);
@@ -209,6 +242,19 @@ final class ReconnectWatch {
     } else {
       id.next = id.target;
     }
+  }
+
+  /**
+   * Whether a cycle with an early look fits: the identity's own budget holds its calls ({@link
+   * #EARLY_LOOK_CALLS}) over the cycle, and the account has calls saved up ({@link
+   * #EARLY_LOOK_SPARE}), which it has only while the watched identities leave some of its rate
+   * unused. An early look is the only refinement that costs a call; the others come with looks made
+   * anyway.
+   */
+  private boolean affordsEarlyLook(Identity id, Instant now) {
+    double cycle = id.target.plus(settings.precision().multipliedBy(2)).toNanos() / 1e9;
+    return id.budget.available(now) + settings.perIdentityPerSecond() * cycle >= EARLY_LOOK_CALLS
+        && account.available(now) >= EARLY_LOOK_SPARE;
   }
 
   /**
@@ -277,6 +323,35 @@ final class ReconnectWatch {
     }
   }
 
+  /**
+   * A shared look made for other identities showed {@code key} too ({@link SharedLook#glimpsed}):
+   * back, it is dropped as if its own look had found it; away, that is noted (it was away until
+   * then) and its own looks stay as planned.
+   */
+  void glimpsed(Key key, Instant at, boolean present) {
+    Identity id = identities.get(key);
+    if (id == null) {
+      return;
+    }
+    Duration offset = Duration.between(id.lastDrop, at);
+    if (present) {
+      boolean earlier = id.target != null && offset.compareTo(id.target) < 0;
+      checked(key, at, true);
+      if (earlier) {
+        // Back before its own look was due: from now on, look here.
+        id.target = offset;
+      }
+      return;
+    }
+    id.inFlight = false;
+    if (offset.compareTo(id.lo) > 0) {
+      id.lo = offset;
+    }
+    if (id.target != null && offset.compareTo(id.target) < 0 && offset.compareTo(id.floor) > 0) {
+      id.floor = offset;
+    }
+  }
+
   private void leave(Identity id) {
     identities.remove(id.key);
     if (id.target != null) {
@@ -297,6 +372,14 @@ final class ReconnectWatch {
         id.planned = id.next;
       }
       id.next = Duration.between(id.lastDrop, at);
+    }
+  }
+
+  /** A glimpse that could not be made (its shared look failed or was not made): nothing learned. */
+  void release(Key key) {
+    Identity id = identities.get(key);
+    if (id != null) {
+      id.inFlight = false;
     }
   }
 
@@ -352,16 +435,7 @@ final class ReconnectWatch {
     if (now.isBefore(pausedUntil)) {
       return List.of();
     }
-    List<Identity> ready = new ArrayList<>();
-    List<Identity> undropped = new ArrayList<>();
-    for (Identity id : identities.values()) {
-      Instant at = id.nextCheckAt();
-      if (!id.inFlight && at != null && !at.isAfter(now)) {
-        (id.awaitingDrop ? undropped : ready).add(id);
-      }
-    }
-    // Found back, never dropped: the regular passes take over.
-    undropped.forEach(this::leave);
+    List<Identity> ready = readyAt(now);
     // The most active offenders first, yet none starves: every second overdue counts as much as
     // doubling its drops.
     ready.sort(Comparator.comparingDouble((Identity id) -> -priority(id, now)));
@@ -374,30 +448,160 @@ final class ReconnectWatch {
         id.waitingSince = null;
         out.add(id.key);
       } else {
-        // Out of budget: try again when a call's worth is back for both (its wait still counts).
-        if (id.waitingSince == null) {
-          id.waitingSince = id.nextCheckAt();
-        }
-        Duration meant = id.next;
-        Instant later = max(account.whenAvailable(now), id.budget.whenAvailable(now));
-        id.next = Duration.between(id.lastDrop, later);
-        if (id.afterProbe != null) {
-          // A late early look teaches nothing: skip it, look at the target (or as soon as
-          // budget allows).
-          meant = id.afterProbe;
-          id.next = id.afterProbe.compareTo(id.next) > 0 ? id.afterProbe : id.next;
-          id.afterProbe = null;
-        }
-        if (id.planned == null) {
-          id.planned = meant;
-        }
-        if (id.next.compareTo(id.interval) > 0) {
-          // Budget would push the look past the policy's interval: the regular passes take over.
-          leave(id);
-        }
+        waitForBudget(id, now);
       }
     }
     return out;
+  }
+
+  /**
+   * The identities whose look is due at {@code now}. Those found back whose drop never came leave
+   * the watch: the regular passes take over.
+   */
+  private List<Identity> readyAt(Instant now) {
+    List<Identity> ready = new ArrayList<>();
+    List<Identity> undropped = new ArrayList<>();
+    for (Identity id : identities.values()) {
+      Instant at = id.nextCheckAt();
+      if (!id.inFlight && at != null && !at.isAfter(now)) {
+        (id.awaitingDrop ? undropped : ready).add(id);
+      }
+    }
+    undropped.forEach(this::leave);
+    return ready;
+  }
+
+  /** Out of budget: try again when a call's worth is back for both (its wait still counts). */
+  private void waitForBudget(Identity id, Instant now) {
+    if (id.waitingSince == null) {
+      id.waitingSince = id.nextCheckAt();
+    }
+    Duration meant = id.next;
+    Instant later = max(account.whenAvailable(now), id.budget.whenAvailable(now));
+    id.next = Duration.between(id.lastDrop, later);
+    if (id.afterProbe != null) {
+      // A late early look teaches nothing: skip it, look at the target (or as soon as
+      // budget allows).
+      meant = id.afterProbe;
+      id.next = id.afterProbe.compareTo(id.next) > 0 ? id.afterProbe : id.next;
+      id.afterProbe = null;
+    }
+    if (id.planned == null) {
+      id.planned = meant;
+    }
+    if (id.next.compareTo(id.interval) > 0) {
+      // Budget would push the look past the policy's interval: the regular passes take over.
+      leave(id);
+    }
+  }
+
+  /**
+   * The look to make now when one call can show the whole account (a small account): every identity
+   * due now, within its own budget, shares one call of the account's budget; every other identity
+   * watched and not in flight rides along, so a device back before its own look is dropped with the
+   * others. Identities dropped together come back together, so from then on one look serves them
+   * all: a return costs its drop and a share of a look instead of a look and a drop. Null when
+   * nothing is due or the account's budget is spent (those due wait for it, as in {@link #due}).
+   */
+  SharedLook dueShared(Instant now) {
+    recover(now);
+    if (now.isBefore(pausedUntil)) {
+      return null;
+    }
+    List<Identity> ready = readyAt(now);
+    if (ready.isEmpty() || gathering(ready, now)) {
+      return null;
+    }
+    List<Identity> covered = new ArrayList<>();
+    for (Identity id : ready) {
+      if (account.available(now) >= 1 && id.budget.available(now) >= 1) {
+        covered.add(id);
+      } else {
+        waitForBudget(id, now);
+      }
+    }
+    if (covered.isEmpty()) {
+      return null;
+    }
+    account.take(now);
+    List<Key> due = new ArrayList<>();
+    for (Identity id : covered) {
+      id.budget.take(now, 1.0 / covered.size());
+      id.inFlight = true;
+      id.waitingSince = null;
+      due.add(id.key);
+    }
+    List<Key> glimpsed = new ArrayList<>();
+    for (Identity id : identities.values()) {
+      if (!id.inFlight && !id.awaitingDrop && id.lastDrop != null) {
+        id.inFlight = true;
+        glimpsed.add(id.key);
+      }
+    }
+    return new SharedLook(due, glimpsed);
+  }
+
+  /**
+   * Whether the shared look due now waits a moment for identities due just after it ({@link
+   * #GATHER}), so that they are looked at, found and dropped together, and come back together: two
+   * devices with the same reconnect delay that a little jitter parted would otherwise each cost a
+   * look from then on. A look waits once, at most {@link #GATHER}.
+   */
+  private boolean gathering(List<Identity> ready, Instant now) {
+    if (gatheredUntil != null) {
+      if (now.isBefore(gatheredUntil)) {
+        return true;
+      }
+      gatheredUntil = null;
+      for (Identity id : ready) {
+        if (id.planned == null) {
+          // Judged where it was meant to be looked at, as a look that waited for budget is.
+          id.planned = id.next;
+        }
+      }
+      return false;
+    }
+    Instant first = null;
+    for (Identity id : ready) {
+      Instant at = id.nextCheckAt();
+      first = first == null || at.isBefore(first) ? at : first;
+    }
+    Instant last = null;
+    for (Identity id : identities.values()) {
+      Instant at = id.nextCheckAt();
+      if (!id.inFlight
+          && !id.awaitingDrop
+          && at != null
+          && at.isAfter(now)
+          && !at.isAfter(first.plus(joinWithin(id, ready)))
+          && (last == null || at.isAfter(last))) {
+        last = at;
+      }
+    }
+    gatheredUntil = last;
+    return last != null;
+  }
+
+  /**
+   * How long after the first due look {@code id} may be due and still join it. {@link #GATHER} for
+   * anyone; up to half a cycle for an identity that comes back as quickly as one of those due
+   * ({@link #ALIKE}): once dropped together they come back together, a look for both each cycle
+   * instead of one each, for one wait of at most half a cycle. Two such devices that once parted (a
+   * budget delay, a late return) would otherwise each cost a look forever, since the same cycle
+   * keeps the same gap between them.
+   */
+  private static Duration joinWithin(Identity id, List<Identity> ready) {
+    Duration within = GATHER;
+    if (id.target == null) {
+      return within;
+    }
+    for (Identity r : ready) {
+      if (r.target != null && r.target.minus(id.target).abs().compareTo(ALIKE) <= 0) {
+        Duration half = r.target.dividedBy(2);
+        within = half.compareTo(within) > 0 ? half : within;
+      }
+    }
+    return within;
   }
 
   /** When {@link #due} may next return something; null when nothing is watched. */
@@ -411,6 +615,9 @@ final class ReconnectWatch {
     }
     if (earliest != null && earliest.isBefore(pausedUntil)) {
       earliest = pausedUntil;
+    }
+    if (earliest != null && gatheredUntil != null && earliest.isBefore(gatheredUntil)) {
+      earliest = gatheredUntil;
     }
     return earliest;
   }
@@ -481,8 +688,12 @@ final class ReconnectWatch {
     }
 
     void take(Instant now) {
+      take(now, 1);
+    }
+
+    void take(Instant now, double calls) {
       refill(now);
-      tokens = Math.max(-1, tokens - 1);
+      tokens = Math.max(-1, tokens - calls);
     }
 
     Instant whenAvailable(Instant now) {

@@ -254,6 +254,20 @@ class EngineSoakTest {
           h.simulator().requests().stream()
               .filter(c -> c.endpoint() == RecordedCall.EndpointKind.DROP && c.status() == 200)
               .count();
+      long wholeLooks =
+          h.simulator().requests().stream()
+              .filter(c -> c.byReconnectWatch() && c.rawTarget().equals("/v1/connections"))
+              .count();
+      long identityLooks =
+          h.simulator().requests().stream()
+                  .filter(
+                      c -> c.byReconnectWatch() && c.endpoint() == RecordedCall.EndpointKind.LIST)
+                  .count()
+              - wholeLooks;
+      System.out.printf(
+          "engine soak (%s): the reconnect watch looked at the whole account %d times, at one"
+              + " identity %d times%n",
+          countsExact ? "churn of other identities" : "full churn", wholeLooks, identityLooks);
       System.out.printf(
           "engine soak (%s, seed %d, %d s of chaos): %d faults injected, %d churn steps,"
               + " %d drop calls answered 200, %d sessions dropped, wrongful %d,"

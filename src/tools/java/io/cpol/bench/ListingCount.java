@@ -45,6 +45,7 @@ record ListingCount(
             // Account listings, not the reconnect watch's look at one userid.
             .filter(c -> c.endpoint() == RecordedCall.EndpointKind.LIST)
             .filter(c -> c.rawTarget().equals("/v1/connections"))
+            .filter(c -> !c.byReconnectWatch())
             .map(RecordedCall::time)
             .sorted()
             .toList();

@@ -10,6 +10,7 @@ import io.cpol.testing.OperatorHarness;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -141,13 +142,16 @@ final class RevocationSection {
       return calls / (Duration.between(from, to).toMillis() / 60_000.0);
     }
 
-    /** Every call the reconnect watch made (its own endpoint labels), per second. */
+    /**
+     * Every call the reconnect watch made, per second: its looks (at one identity, or at the whole
+     * account) and its drops, told apart from the passes' by the watch's User-Agent.
+     */
     double watchCallsPerSecond(Instant from, Instant to) {
       long calls =
           h.simulator().requests().stream()
               .filter(c -> !c.time().isBefore(from) && c.time().isBefore(to))
               .filter(c -> c.endpoint() != RecordedCall.EndpointKind.ADMIN)
-              .filter(c -> !c.rawTarget().equals("/v1/connections"))
+              .filter(RecordedCall::byReconnectWatch)
               .count();
       return calls / (Duration.between(from, to).toMillis() / 1000.0);
     }
@@ -191,8 +195,16 @@ final class RevocationSection {
   private void report(
       ObjectNode node, Side on, Side off, Duration first, Instant end, String nodeUnavailable) {
     results.print(
-        "%-10s %-28s %9s %9s %9s %6s %10s",
-        "", "device", "first " + first.toSeconds() + "s", "after", "overall", "drops", "calls/min");
+        "%-10s %-28s %9s %9s %9s %6s %10s %9s %9s",
+        "",
+        "device",
+        "first " + first.toSeconds() + "s",
+        "after",
+        "overall",
+        "drops",
+        "calls/min",
+        "away ms",
+        "back ms");
     for (Side side : List.of(on, off)) {
       ObjectNode sideNode = node.putObject(side.name.replace(' ', '_'));
       Instant split = side.applied.plus(first);
@@ -202,16 +214,23 @@ final class RevocationSection {
         double overall = row.log().exposure(side.applied, end);
         double calls =
             row.userid() == null ? 0 : side.callsPerMinute(row.userid(), side.applied, end);
+        ObjectNode device = sideNode.putObject(row.name());
+        List<ConnectionLog.Stretch> stretches = row.log().stretches();
+        long away = medianMillis(stretches, true);
+        long back = medianMillis(stretches, false);
         results.print(
-            "%-10s %-28s %8.1f%% %8.1f%% %8.1f%% %6d %10.1f",
+            "%-10s %-28s %8.1f%% %8.1f%% %8.1f%% %6d %10.1f %9d %9d",
             side.name,
             row.name(),
             early * 100,
             late * 100,
             overall * 100,
             row.log().losses(),
-            calls);
-        ObjectNode device = sideNode.putObject(row.name());
+            calls,
+            away,
+            back);
+        device.put("medianAwayMillis", away);
+        device.put("medianBackMillis", back);
         device.put("exposureFirstWindow", Samples.round(early));
         device.put("exposureAfter", Samples.round(late));
         device.put("exposure", Samples.round(overall));
@@ -273,6 +292,28 @@ final class RevocationSection {
         "0",
         Integer.toString(innocentLosses),
         innocentLosses == 0);
+  }
+
+  /**
+   * The median time a device stayed away after a loss until it was connected again ({@code away}),
+   * or stayed connected once back ({@code back}), in ms, as its own callbacks saw it; 0 when it
+   * never returned.
+   */
+  private static long medianMillis(List<ConnectionLog.Stretch> stretches, boolean away) {
+    List<Long> millis = new ArrayList<>();
+    for (int i = 1; i < stretches.size(); i++) {
+      ConnectionLog.Stretch s = stretches.get(i);
+      if (away) {
+        millis.add(Duration.between(stretches.get(i - 1).lost(), s.connected()).toMillis());
+      } else if (s.lost() != null) {
+        millis.add(Duration.between(s.connected(), s.lost()).toMillis());
+      }
+    }
+    if (millis.isEmpty()) {
+      return 0;
+    }
+    Collections.sort(millis);
+    return millis.get(millis.size() / 2);
   }
 
   /**
