@@ -169,12 +169,13 @@ class ReconnectWatchTest {
       Device d = shared.get(i);
       System.out.printf(
           "%s: exposure after the first minute %.2f%% with shared looks (%.2f%% looked at alone),"
-              + " %d drops, %d looks of its own%n",
+              + " %d drops, %d looks of its own, delay %s%n",
           d.key.userid(),
           exposureAfterFirstMinute(d, length) * 100,
           exposureAfterFirstMinute(alone.get(i), length) * 100,
           d.drops,
-          d.checks);
+          d.checks,
+          watch.delay(d.key).orElse(null));
     }
     System.out.printf(
         "shared looks: %.2f calls/s (%.2f looked at alone)%n",

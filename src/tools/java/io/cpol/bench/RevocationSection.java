@@ -142,6 +142,19 @@ final class RevocationSection {
       return calls / (Duration.between(from, to).toMillis() / 60_000.0);
     }
 
+    /** When the watch looked at {@code userid}: at it alone, or at the whole account. */
+    List<Instant> watchLooks(String userid) {
+      return h.simulator().requests().stream()
+          .filter(RecordedCall::byReconnectWatch)
+          .filter(c -> c.endpoint() == RecordedCall.EndpointKind.LIST)
+          .filter(
+              c ->
+                  c.rawTarget().equals("/v1/connections")
+                      || (userid != null && c.rawTarget().startsWith("/v1/connections/" + userid)))
+          .map(RecordedCall::time)
+          .toList();
+    }
+
     /**
      * Every call the reconnect watch made, per second: its looks (at one identity, or at the whole
      * account) and its drops, told apart from the passes' by the watch's User-Agent.
@@ -195,7 +208,7 @@ final class RevocationSection {
   private void report(
       ObjectNode node, Side on, Side off, Duration first, Instant end, String nodeUnavailable) {
     results.print(
-        "%-10s %-28s %9s %9s %9s %6s %10s %9s %9s",
+        "%-10s %-28s %9s %9s %9s %6s %10s %9s %6s %9s %9s",
         "",
         "device",
         "first " + first.toSeconds() + "s",
@@ -204,7 +217,9 @@ final class RevocationSection {
         "drops",
         "calls/min",
         "away ms",
-        "back ms");
+        "p10-90",
+        "back ms",
+        "found ms");
     for (Side side : List.of(on, off)) {
       ObjectNode sideNode = node.putObject(side.name.replace(' ', '_'));
       Instant split = side.applied.plus(first);
@@ -216,10 +231,13 @@ final class RevocationSection {
             row.userid() == null ? 0 : side.callsPerMinute(row.userid(), side.applied, end);
         ObjectNode device = sideNode.putObject(row.name());
         List<ConnectionLog.Stretch> stretches = row.log().stretches();
-        long away = medianMillis(stretches, true);
-        long back = medianMillis(stretches, false);
+        long away = percentileMillis(stretches, true, 0.5);
+        long awaySpread =
+            percentileMillis(stretches, true, 0.9) - percentileMillis(stretches, true, 0.1);
+        long back = percentileMillis(stretches, false, 0.5);
+        long found = medianFoundMillis(stretches, side.watchLooks(row.userid()));
         results.print(
-            "%-10s %-28s %8.1f%% %8.1f%% %8.1f%% %6d %10.1f %9d %9d",
+            "%-10s %-28s %8.1f%% %8.1f%% %8.1f%% %6d %10.1f %9d %6d %9d %9d",
             side.name,
             row.name(),
             early * 100,
@@ -228,9 +246,13 @@ final class RevocationSection {
             row.log().losses(),
             calls,
             away,
-            back);
+            awaySpread,
+            back,
+            found);
         device.put("medianAwayMillis", away);
+        device.put("awaySpreadMillis", awaySpread);
         device.put("medianBackMillis", back);
+        device.put("medianFoundMillis", found);
         device.put("exposureFirstWindow", Samples.round(early));
         device.put("exposureAfter", Samples.round(late));
         device.put("exposure", Samples.round(overall));
@@ -295,11 +317,12 @@ final class RevocationSection {
   }
 
   /**
-   * The median time a device stayed away after a loss until it was connected again ({@code away}),
-   * or stayed connected once back ({@code back}), in ms, as its own callbacks saw it; 0 when it
-   * never returned.
+   * The time a device stayed away after a loss until it was connected again ({@code away}), or
+   * stayed connected once back ({@code back}), in ms, at {@code fraction} of the sorted times, as
+   * its own callbacks saw it; 0 when it never returned.
    */
-  private static long medianMillis(List<ConnectionLog.Stretch> stretches, boolean away) {
+  private static long percentileMillis(
+      List<ConnectionLog.Stretch> stretches, boolean away, double fraction) {
     List<Long> millis = new ArrayList<>();
     for (int i = 1; i < stretches.size(); i++) {
       ConnectionLog.Stretch s = stretches.get(i);
@@ -308,6 +331,31 @@ final class RevocationSection {
       } else if (s.lost() != null) {
         millis.add(Duration.between(s.connected(), s.lost()).toMillis());
       }
+    }
+    if (millis.isEmpty()) {
+      return 0;
+    }
+    Collections.sort(millis);
+    return millis.get((int) Math.min(millis.size() - 1, fraction * millis.size()));
+  }
+
+  /**
+   * The median time from a device's return to the first look of the watch that could show it (ms):
+   * how late the watch looked, against the time it stayed ({@code back ms}), which adds the look's
+   * and the drop's calls. 0 when no return was dropped after a look.
+   */
+  private static long medianFoundMillis(
+      List<ConnectionLog.Stretch> stretches, List<Instant> looks) {
+    List<Long> millis = new ArrayList<>();
+    for (int i = 1; i < stretches.size(); i++) {
+      ConnectionLog.Stretch s = stretches.get(i);
+      if (s.lost() == null) {
+        continue;
+      }
+      looks.stream()
+          .filter(t -> !t.isBefore(s.connected()) && t.isBefore(s.lost()))
+          .findFirst()
+          .ifPresent(t -> millis.add(Duration.between(s.connected(), t).toMillis()));
     }
     if (millis.isEmpty()) {
       return 0;
