@@ -44,7 +44,7 @@ final class EngineRig implements AutoCloseable {
     /** Thrown by drop calls while not null. */
     volatile ListingFailure failDrop;
 
-    /** Thrown by the next listings of one userid (the reconnect watch's looks) while not null. */
+    /** Thrown by the reconnect watch's next looks while not null. */
     volatile ListingFailure failLook;
 
     /** Run at the start of every listing of the whole account (to hold a pass in its listing). */
@@ -170,13 +170,19 @@ final class EngineRig implements AutoCloseable {
       @Override
       public ConnectionListing list(ConnectionFilter filter) {
         boolean all = filter.equals(ConnectionFilter.all());
+        // The reconnect watch's looks (at one userid, or at the whole of a small account) are
+        // "list"; a pass's listing is "list-all".
+        boolean look = purpose == BeebotteClientFactory.Purpose.WATCH;
         calls.add(
             new Call(
-                runtime.clock().instant(), credentials, all ? "list-all" : "list", "" + filter));
-        if (all) {
+                runtime.clock().instant(),
+                credentials,
+                all && !look ? "list-all" : "list",
+                "" + filter));
+        if (!look) {
           b.onListing.run();
         }
-        ListingFailure failure = all ? b.failListing : b.failLook;
+        ListingFailure failure = look ? b.failLook : b.failListing;
         Throwable thrown = failure == null ? null : failure.next();
         if (thrown != null) {
           throw sneaky(thrown);
