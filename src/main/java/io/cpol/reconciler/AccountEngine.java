@@ -19,16 +19,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Enforces every policy of one Beebotte account, coordinating its parts: {@link PassSchedule} says
  * when policies are due, one listing per pass feeds {@link AccountPass} (one evaluation of every
  * connection against all the account's policies, one joint drop plan by {@link DropPlanner}), and
  * {@link DropCalls} makes the calls with bounded concurrency under the account's {@link
- * AccountThrottle}; each policy synced gets one {@link PassOutcome}, told through {@link
- * PassReports}.
+ * AccountThrottle}; {@link PassEndings} decides what each due policy is told (one {@link
+ * PassOutcome}, published through {@link PassReports}) and when it is next due.
  *
  * <p>A new or changed policy is due at once and acts on a listing at most {@link
  * EngineSettings#freshListing()} old. Before every drop call the policy it is made for must still
@@ -42,8 +40,6 @@ import org.slf4j.LoggerFactory;
  * each policy's drops are still made with its own credentials.
  */
 final class AccountEngine implements AccountWatch.Account {
-  private static final Logger log = LoggerFactory.getLogger(AccountEngine.class);
-
   /** Where an engine's account membership is decided (merging lanes of one owner, splitting). */
   interface Owners {
     /**
@@ -71,6 +67,7 @@ final class AccountEngine implements AccountWatch.Account {
   private final DropCalls dropCalls;
   private final DropTurns turns = new DropTurns();
   private final LastListing lastListing;
+  private final PassEndings endings;
   private final WakeUp wakeUp;
   private final Object lock = new Object();
 
@@ -98,6 +95,7 @@ final class AccountEngine implements AccountWatch.Account {
     this.owners = owners;
     this.schedule = new PassSchedule(settings.failureRetryCap());
     this.lastListing = new LastListing(settings.freshListing());
+    this.endings = new PassEndings(endpoint, settings.failureRetryCap());
     this.wakeUp = new WakeUp(runtime, "account " + endpoint + ": wake-up", this::startPass);
     this.throttle = new AccountThrottle(settings.failureRetryCap());
     this.watch = new AccountWatch(this, runtime, settings, directory, reports);
@@ -419,14 +417,7 @@ final class AccountEngine implements AccountWatch.Account {
       running = false;
       empty = schedule.isEmpty();
       if (!empty) {
-        Instant next = schedule.next();
-        if (nextAt != null && (next == null || nextAt.isBefore(next))) {
-          next = nextAt;
-        }
-        // While the account is paused nothing may start: wake up when the pause ends.
-        if (next != null && throttle.pausedUntil().isAfter(next)) {
-          next = throttle.pausedUntil();
-        }
+        Instant next = schedule.wakeUp(nextAt, throttle.pausedUntil());
         if (next != null) {
           scheduleLocked(next);
         }
@@ -482,7 +473,7 @@ final class AccountEngine implements AccountWatch.Account {
                   work.registrations(),
                   work.lanes(),
                   current.listedAt(),
-                  shortestInterval(work),
+                  endings.shortestInterval(work.order()),
                   () -> progress(work),
                   this::retired));
     } finally {
@@ -501,64 +492,47 @@ final class AccountEngine implements AccountWatch.Account {
             left.listedAt(),
             listed(work.registrations())));
 
-    int reportLimit = 0;
-    for (int p = 0; p < work.order().size(); p++) {
-      if (work.due()[p]) {
-        reportLimit =
-            Math.max(reportLimit, work.order().get(p).registration.rules().connectionsLimit());
-      }
-    }
+    Instant retryAt = synced(work, pass, results, current);
+    // Drops made for a policy that changed or was deleted meanwhile still reach its status (its
+    // reconcile writes what its new generation says, with these counts).
+    progress(work);
+    reports.passSynced(
+        this,
+        Duration.between(started, runtime.clock().instant()),
+        current.connections().size(),
+        pass.plan().calls().size(),
+        results.closed.size());
+    return retryAt;
+  }
+
+  /**
+   * Tells each due policy that still exists its outcome and when it is next due ({@link
+   * PassEndings}); returns when the account's pause ends if some drops wait for it, else null.
+   */
+  private Instant synced(Work work, AccountPass pass, DropCalls.Results results, Listing current) {
     PassOutcomes.Inputs inputs =
-        new PassOutcomes.Inputs(
-            pass.evaluation(),
-            pass.plan(),
-            results.closed,
-            results.byCall,
-            SessionReports.head(current.connections(), reportLimit),
-            current.listedAt(),
-            current.skipped());
-    Instant finished = runtime.clock().instant();
+        PassEndings.inputs(work.order(), work.due(), pass, results, current);
+    List<PassEndings.Synced> synced =
+        endings.synced(
+            work.order(),
+            work.due(),
+            inputs,
+            results.postponed,
+            work.start(),
+            runtime.clock().instant(),
+            throttle.pausedUntil());
     Instant retryAt = null;
-    for (int p = 0; p < work.order().size(); p++) {
-      if (!work.due()[p]) {
-        continue;
-      }
-      PassSchedule.Entry entry = work.order().get(p);
-      PolicyRegistration r = entry.registration;
+    for (PassEndings.Synced s : synced) {
+      PolicyRegistration r = s.registration();
       Optional<ConnectionPolicy> live = directory.current(r.ref(), r.generation());
       if (live.isEmpty()) {
         continue;
       }
-      PassOutcome outcome = PassOutcomes.of(inputs, p, r, finished);
-      Duration wait = r.interval();
-      if (PassOutcomes.lateWideDrops(inputs, p, finished) > 0) {
-        // Wide calls the pass reached too late are not made: their sessions wait for a pass soon
-        // (as after a failure), not for a whole interval.
-        wait = min(wait, settings.failureRetryCap());
-      }
-      if (results.postponed[p] > 0) {
-        // Beebotte asked to slow down: the rest of this policy's drops wait for the pause to end.
-        Instant resume = throttle.pausedUntil();
-        wait = Duration.between(work.start(), resume);
-        retryAt = retryAt == null || resume.isBefore(retryAt) ? resume : retryAt;
-      }
       synchronized (lock) {
-        PassSchedule.synced(entry, work.start().plus(wait));
+        PassSchedule.synced(s.entry(), s.nextDueAt());
       }
-      reports.published(live.get(), r, outcome);
-    }
-    // Drops made for a policy that changed or was deleted meanwhile still reach its status (its
-    // reconcile writes what its new generation says, with these counts).
-    progress(work);
-    reports.metrics().sync(Duration.between(started, runtime.clock().instant()), "success");
-    if (pass.plan().calls().size() > 0) {
-      log.info(
-          "account {}: {} connections, {} drop calls, {} sessions closed, in {} ms",
-          this,
-          current.connections().size(),
-          pass.plan().calls().size(),
-          results.closed.size(),
-          Duration.between(started, runtime.clock().instant()).toMillis());
+      reports.published(live.get(), r, s.outcome());
+      retryAt = PassEndings.earlier(retryAt, s.resumeAt());
     }
     return retryAt;
   }
@@ -573,39 +547,33 @@ final class AccountEngine implements AccountWatch.Account {
 
   private Instant listingFailed(Work work, BeebotteException e) {
     Instant now = runtime.clock().instant();
-    boolean authentication = e.kind() == BeebotteException.Kind.AUTHENTICATION;
-    Reason reason = authentication ? Reason.AuthenticationFailed : Reason.BeebotteUnavailable;
-    String message =
-        "listing connections at " + endpoint + " failed: " + ConnectionPolicyReconciler.describe(e);
     Instant pausedUntil =
-        AccountThrottle.slowsDown(e) ? throttle.failed(e, now, shortestInterval(work)) : now;
-    boolean split = authentication && work.lanes().size() > 1;
-    if (split) {
+        AccountThrottle.slowsDown(e)
+            ? throttle.failed(e, now, endings.shortestInterval(work.order()))
+            : now;
+    PassEndings.ListingFailure failure =
+        endings.listingFailed(
+            e,
+            work.order(),
+            work.due(),
+            work.lister().key(),
+            work.lanes().size(),
+            now,
+            pausedUntil);
+    if (failure.split()) {
       // These credentials stopped working: the other lanes list with their own again.
       owners.split(this);
     }
     Instant retryAt = null;
-    for (int p = 0; p < work.order().size(); p++) {
-      PassSchedule.Entry entry = work.order().get(p);
-      PolicyRegistration r = entry.registration;
-      // Every due policy of the account failed with its listing, whatever its lane, but those
-      // split off: they list with their own credentials at once.
-      if (!work.due()[p] || (split && !r.lane().equals(work.lister().key()))) {
-        continue;
-      }
-      // Failures are never remembered longer than the retry: min(interval, cap), or Retry-After.
-      Instant notBefore = now.plus(min(r.interval(), settings.failureRetryCap()));
-      if (pausedUntil.isAfter(notBefore)) {
-        notBefore = pausedUntil;
-      }
+    for (PassEndings.Retry retry : failure.failing()) {
       Instant at;
       synchronized (lock) {
-        at = schedule.failed(entry, now, notBefore);
+        at = schedule.failed(retry.entry(), now, retry.notBefore());
       }
-      retryAt = retryAt == null || at.isBefore(retryAt) ? at : retryAt;
-      publishFailure(r, now, reason, message);
+      retryAt = PassEndings.earlier(retryAt, at);
+      publishFailure(retry.entry().registration, now, failure.reason(), failure.message());
     }
-    reports.metrics().sync(Duration.between(work.start(), now), reason.name());
+    reports.metrics().sync(Duration.between(work.start(), now), failure.reason().name());
     return retryAt;
   }
 
@@ -626,19 +594,6 @@ final class AccountEngine implements AccountWatch.Account {
     synchronized (lock) {
       this.owner = owner;
     }
-  }
-
-  /** The shortest interval of the pass's policies, capped at the failure retry cap. */
-  private Duration shortestInterval(Work work) {
-    Duration shortest = settings.failureRetryCap();
-    for (PassSchedule.Entry e : work.order()) {
-      shortest = min(shortest, e.registration.interval());
-    }
-    return shortest;
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
   }
 
   @Override

@@ -161,6 +161,23 @@ final class PassReports {
   }
 
   /**
+   * An account pass listed and synced its due policies in {@code took}: its duration, and a log
+   * line when it made drop calls.
+   */
+  void passSynced(Object account, Duration took, int connections, int calls, int closed) {
+    metrics.sync(took, "success");
+    if (calls > 0) {
+      log.info(
+          "account {}: {} connections, {} drop calls, {} sessions closed, in {} ms",
+          account,
+          connections,
+          calls,
+          closed,
+          took.toMillis());
+    }
+  }
+
+  /**
    * Drops were made for a policy outside a pass's outcome (a long pass, the reconnect watch): have
    * them written to status, at most once per {@link EngineSettings#progressEvery()} per policy.
    */

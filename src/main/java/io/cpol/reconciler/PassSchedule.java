@@ -164,6 +164,22 @@ final class PassSchedule {
     return entries.values().stream().map(e -> e.nextDueAt).min(Instant::compareTo).orElse(null);
   }
 
+  /**
+   * When the account wakes up after a pass: when the first policy is due, or at {@code sooner} (a
+   * pass's own retry) when that is earlier, but not before the account's pause ends ({@code
+   * pausedUntil}: while it lasts nothing may start). Null when there is nothing to wake up for.
+   */
+  Instant wakeUp(Instant sooner, Instant pausedUntil) {
+    Instant next = next();
+    if (sooner != null && (next == null || sooner.isBefore(next))) {
+      next = sooner;
+    }
+    if (next != null && pausedUntil.isAfter(next)) {
+      next = pausedUntil;
+    }
+    return next;
+  }
+
   /** What a pass at {@code now} syncs, or null when nothing is due. */
   Due due(Instant now) {
     ordered();

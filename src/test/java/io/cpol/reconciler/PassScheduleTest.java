@@ -81,4 +81,20 @@ class PassScheduleTest {
     assertThat(schedule.failed(a, now, now.plusSeconds(40))).isEqualTo(now.plusSeconds(40));
     assertThat(PassSchedule.backoff(10, Duration.ofSeconds(5), CAP)).hasSeconds(5);
   }
+
+  @Test
+  void afterAPassTheAccountWakesAtItsFirstDuePolicyOrItsRetryButNotWhilePaused() throws Exception {
+    PassSchedule schedule = new PassSchedule(CAP);
+    assertThat(schedule.wakeUp(null, Instant.MIN)).isNull();
+    assertThat(schedule.wakeUp(T0.plusSeconds(5), Instant.MIN)).isEqualTo(T0.plusSeconds(5));
+
+    schedule.put(registration("a", "1m"), T0.plusSeconds(60));
+    assertThat(schedule.wakeUp(null, Instant.MIN)).isEqualTo(T0.plusSeconds(60));
+    assertThat(schedule.wakeUp(T0.plusSeconds(20), Instant.MIN)).isEqualTo(T0.plusSeconds(20));
+    assertThat(schedule.wakeUp(T0.plusSeconds(90), Instant.MIN)).isEqualTo(T0.plusSeconds(60));
+    // While the account is paused nothing may start: it wakes when the pause ends.
+    assertThat(schedule.wakeUp(T0.plusSeconds(20), T0.plusSeconds(75)))
+        .isEqualTo(T0.plusSeconds(75));
+    assertThat(schedule.wakeUp(null, T0.plusSeconds(30))).isEqualTo(T0.plusSeconds(60));
+  }
 }
