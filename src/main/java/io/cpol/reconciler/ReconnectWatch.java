@@ -72,7 +72,7 @@ final class ReconnectWatch {
       Duration precision,
       int maxAbsentChecks) {
     static Settings defaults(double callsPerSecond) {
-      return new Settings(callsPerSecond, 1.99, Duration.ofMillis(250), Duration.ofMillis(20), 6);
+      return new Settings(callsPerSecond, 1.99, Duration.ofMillis(250), Duration.ofMillis(10), 6);
     }
   }
 

@@ -29,8 +29,48 @@ import org.junit.jupiter.api.Test;
 class CountedOnceTest {
   private static final int DEVICES = 12;
 
+  private static final String DEVICES_POLICY =
+      """
+      apiVersion: beebotte.io/v1alpha1
+      kind: ConnectionPolicy
+      metadata: {name: devices}
+      spec:
+        credentialsRef: {name: beebotte-account}
+        interval: 1s
+        deny:
+        - useridPatterns: ["dev-*"]
+      """;
+
   @Test
   void aSessionDroppedByTheWatchAndAPassIsCountedOnce() throws Exception {
+    reconnectAndCount(List.of(DEVICES_POLICY));
+  }
+
+  /**
+   * Two policies deny the even devices; the first in name order may drop one session a pass, the
+   * other drops the rest, so over time both have dropped each even device and both watch it. One
+   * look at the (small) account shows it to both; a session is still dropped once and counted by
+   * one policy.
+   */
+  @Test
+  void aSessionTwoPoliciesDenyIsDroppedAndCountedOnce() throws Exception {
+    reconnectAndCount(
+        List.of(
+            DEVICES_POLICY,
+            """
+            apiVersion: beebotte.io/v1alpha1
+            kind: ConnectionPolicy
+            metadata: {name: a-evens}
+            spec:
+              credentialsRef: {name: beebotte-account}
+              interval: 1s
+              maxDropsPerSync: 1
+              deny:
+              - userids: [dev-0, dev-2, dev-4, dev-6, dev-8, dev-10]
+            """));
+  }
+
+  private void reconnectAndCount(List<String> policies) throws Exception {
     try (OperatorHarness h = OperatorHarness.start()) {
       h.createKeysSecret("beebotte-account", API_KEY, SECRET_KEY);
       Random random = new Random(20261207L);
@@ -82,30 +122,26 @@ class CountedOnceTest {
                           List.of()));
         }
         h.simulator().faults().latency(Duration.ofMillis(40));
-        h.apply(
-            """
-            apiVersion: beebotte.io/v1alpha1
-            kind: ConnectionPolicy
-            metadata: {name: devices}
-            spec:
-              credentialsRef: {name: beebotte-account}
-              interval: 1s
-              deny:
-              - useridPatterns: ["dev-*"]
-            """);
+        policies.forEach(h::apply);
         Thread.sleep(Duration.ofSeconds(15).toMillis());
         reconnecting.set(false);
         await().atMost(Duration.ofSeconds(10)).until(() -> h.simulator().connections().isEmpty());
         long closed = h.simulator().drops().size();
         long missed = h.simulator().missedDrops().size();
+        long wholeLooks =
+            h.simulator().requests().stream()
+                .filter(c -> c.byReconnectWatch() && c.rawTarget().equals("/v1/connections"))
+                .count();
         try {
           await().atMost(Duration.ofSeconds(5)).until(() -> dropped(h) == closed);
         } finally {
           System.out.printf(
-              "counted once: %d sessions closed, %d drop calls closed nothing, dropped %d%n",
-              closed, missed, dropped(h));
+              "counted once (%d policies): %d sessions closed, %d drop calls closed nothing,"
+                  + " dropped %d, %d looks of the watch at the whole account%n",
+              policies.size(), closed, missed, dropped(h), wholeLooks);
         }
         assertThat(closed).as("sessions closed").isGreaterThan(100);
+        assertThat(wholeLooks).as("looks at the whole (small) account").isPositive();
         Thread.sleep(1500);
         assertThat(dropped(h)).as("dropped, once everything is quiet").isEqualTo(closed);
       } finally {
@@ -132,10 +168,16 @@ class CountedOnceTest {
         List.of());
   }
 
+  /** What every policy counted, summed. */
   private static long dropped(OperatorHarness h) {
-    ConnectionPolicy p = h.policy("devices");
-    return p == null || p.getStatus() == null || p.getStatus().getDropped() == null
-        ? 0
-        : p.getStatus().getDropped();
+    long sum = 0;
+    for (String name : List.of("devices", "a-evens")) {
+      ConnectionPolicy p = h.policy(name);
+      sum +=
+          p == null || p.getStatus() == null || p.getStatus().getDropped() == null
+              ? 0
+              : p.getStatus().getDropped();
+    }
+    return sum;
   }
 }
