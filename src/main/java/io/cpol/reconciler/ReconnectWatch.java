@@ -112,7 +112,7 @@ final class ReconnectWatch {
   /**
    * Calls the account must have saved up before an identity looks early (its burst is its rate).
    */
-  private static final double EARLY_LOOK_SPARE = 2;
+  private static final double EARLY_LOOK_SPARE = 1;
 
   private final Settings settings;
   private final Map<Key, Identity> identities = new HashMap<>();
@@ -497,11 +497,12 @@ final class ReconnectWatch {
 
   /**
    * The look to make now when one call can show the whole account (a small account): every identity
-   * due now, within its own budget, shares one call of the account's budget; every other identity
-   * watched and not in flight rides along, so a device back before its own look is dropped with the
-   * others. Identities dropped together come back together, so from then on one look serves them
-   * all: a return costs its drop and a share of a look instead of a look and a drop. Null when
-   * nothing is due or the account's budget is spent (those due wait for it, as in {@link #due}).
+   * due now shares one call of the account's budget (the look is about no one identity, so no
+   * identity's own budget pays it); every other identity watched and not in flight rides along, so
+   * a device back before its own look is dropped with the others. Identities dropped together come
+   * back together, so from then on one look serves them all: a return costs its drop and a share of
+   * a look instead of a look and a drop. Null when nothing is due or the account's budget is spent
+   * (those due wait for it, as in {@link #due}).
    */
   SharedLook dueShared(Instant now) {
     recover(now);
@@ -512,21 +513,15 @@ final class ReconnectWatch {
     if (ready.isEmpty() || gathering(ready, now)) {
       return null;
     }
-    List<Identity> covered = new ArrayList<>();
-    for (Identity id : ready) {
-      if (account.available(now) >= 1 && id.budget.available(now) >= 1) {
-        covered.add(id);
-      } else {
-        waitForBudget(id, now);
-      }
-    }
-    if (covered.isEmpty()) {
+    if (account.available(now) < 1) {
+      ready.forEach(id -> waitForBudget(id, now));
       return null;
     }
+    // The look is the account's call, about no one identity: only the account's budget pays it.
+    // An identity's own budget pays its drops, and leaves it room to look early now and then.
     account.take(now);
     List<Key> due = new ArrayList<>();
-    for (Identity id : covered) {
-      id.budget.take(now, 1.0 / covered.size());
+    for (Identity id : ready) {
       id.inFlight = true;
       id.waitingSince = null;
       due.add(id.key);

@@ -145,9 +145,9 @@ class ReconnectWatchTest {
    */
   static List<Device> benchmarkDevices() {
     return List.of(
-        new Device("device-fixed", n -> Duration.ofMillis(1300)),
-        new Device("device-paho", n -> Duration.ofMillis(1290 + jitter(n, 31))),
-        new Device("device-node", n -> Duration.ofMillis(1005)));
+        new Device("device-fixed", n -> Duration.ofMillis(1300 + jitter(n, 15))),
+        new Device("device-paho", n -> Duration.ofMillis(1300 + jitter(n + 7, 10))),
+        new Device("device-node", n -> Duration.ofMillis(1005 + jitter(n + 3, 5))));
   }
 
   static double exposureAfterFirstMinute(Device d, Duration length) {
