@@ -15,13 +15,13 @@ import java.util.regex.Pattern;
 /**
  * The one scrubber: makes text fit to be stored in a condition, an event, a log line or a metric
  * label by taking out every credential value it knows, whatever characters the value holds, also
- * percent-encoded. A client's own instance ({@link #of}) knows its account's credentials and, per
- * request ({@link #forRequest}), the whole {@code apiKey:signature} Authorization value and the
- * bare signature, so an echo cannot be replayed within the Date window; it also replaces HTTP dates
- * ({@link #redact}), so that the same failure gives the same message on every retry although each
- * request is signed at another second. The operator's instance ({@link #Redactor()}) learns the
- * values of every Secret it reads ({@link #remember}) and guards status, events and logs.
- * Thread-safe.
+ * percent-encoded, without surrounding blanks, or as an ASCII console prints it. A client's own
+ * instance ({@link #of}) knows its account's credentials and, per request ({@link #forRequest}),
+ * the whole {@code apiKey:signature} Authorization value and the bare signature, so an echo cannot
+ * be replayed within the Date window; it also replaces HTTP dates ({@link #redact}), so that the
+ * same failure gives the same message on every retry although each request is signed at another
+ * second. The operator's instance ({@link #Redactor()}) learns the values of every Secret it reads
+ * ({@link #remember}) and guards status, events and logs. Thread-safe.
  */
 public final class Redactor {
   /** What a credential becomes. */
@@ -36,6 +36,12 @@ public final class Redactor {
    * scrub, which looks for every value.
    */
   static final int CAPACITY = 1024;
+
+  /**
+   * Printable ASCII characters a value needs for its ASCII-console form to be looked for: fewer
+   * leave that form mostly "?", which innocent text holds too; a credential has dozens.
+   */
+  static final int MIN_ASCII = 8;
 
   private static final Pattern HTTP_DATE =
       Pattern.compile(
@@ -205,6 +211,17 @@ public final class Redactor {
       String stripped = value.strip();
       if (!stripped.isEmpty()) {
         all.add(stripped);
+      }
+      // As a console whose charset is ASCII prints it (Java 17's default in a container without a
+      // locale): each other character, a byte-order mark or a decoded invalid byte too, as "?".
+      // Not for a value of a few ASCII characters: "?" alone would take every "?" out of a text.
+      if (value.chars().filter(c -> c > ' ' && c < 0x7f).count() >= MIN_ASCII) {
+        all.add(
+            value
+                .codePoints()
+                .map(c -> c < 0x80 ? c : '?')
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                .toString());
       }
     }
     List<String> openings = new ArrayList<>();
