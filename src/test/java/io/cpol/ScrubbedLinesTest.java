@@ -33,15 +33,18 @@ class ScrubbedLinesTest {
           timer);
   private final PrintStream console = new PrintStream(lines, true, StandardCharsets.UTF_8);
 
-  /**
-   * The value as {@code CredentialsLoader} reads it from Secret bytes: a line break ({@code \n},
-   * {@code \r\n}, or one at each end of a byte-order mark, a NUL and invalid UTF-8) inside.
-   */
+  /** The value as {@code CredentialsLoader} reads it from Secret bytes (hex), a break inside. */
   @ParameterizedTest
   @ValueSource(
       strings = {
+        // "iamtkn_first_half_0123456\nsecond_half_0123"
         "69616d746b6e5f66697273745f68616c665f303132333435360a7365636f6e645f68616c665f30313233",
+        // "iamtkn_first_half_0123456\r\nsecond_half_012"
         "69616d746b6e5f66697273745f68616c665f303132333435360d0a7365636f6e645f68616c665f303132",
+        // "iamtkn_first_half_0123456\rsecond_half_0123": a lone \r ends no line
+        "69616d746b6e5f66697273745f68616c665f303132333435360d7365636f6e645f68616c665f30313233",
+        // a byte-order mark, then "iam", NUL, "tkn_fir", 0xff, "st_half\nsecon", 0xfe,
+        // "_half_\r\n01234": invalid UTF-8 is read as U+FFFD
         "efbbbf69616d00746b6e5f666972ff73745f68616c660a7365636f6efe5f68616c665f0d0a3031323334"
       })
   void aValueSpanningLinesGoesWholeFromAPrintlnAndAStackTrace(String hex) {
