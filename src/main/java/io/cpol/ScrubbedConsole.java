@@ -1,31 +1,32 @@
 package io.cpol;
 
 import io.cpol.beebotte.Redactor;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * {@code System.out} and {@code System.err} of the operator's process, scrubbed line by line by the
- * redactors of the operators running in it: whatever writes there (a library's {@code
- * printStackTrace}, a stray {@code println}, the console appender itself) shows no credential.
- * Logback's own lines are already scrubbed ({@link RedactingLogFilter}); this is for everything
- * that does not go through it. The two streams are the process's, so this is too: {@link #attach}
- * wraps them, the last {@link #detach} puts back what it wrapped (unless something else has
- * replaced them since).
+ * {@code System.out} and {@code System.err} of the operator's process, scrubbed line by line
+ * ({@link ScrubbedLines}, which also finds a value spanning lines) by the redactors of the
+ * operators running in it: whatever writes there (a library's {@code printStackTrace}, a stray
+ * {@code println}, the console appender itself) shows no credential. Logback's own lines are
+ * already scrubbed ({@link RedactingLogFilter}); this is for everything that does not go through
+ * it. The two streams are the process's, so this is too: {@link #attach} wraps them, the last
+ * {@link #detach} puts back what it wrapped (unless something else has replaced them since).
  */
 final class ScrubbedConsole {
-  /** A line longer than this is scrubbed and written in pieces (no credential is this long). */
-  static final int MAX_LINE = 64 * 1024;
-
   private static final Set<Redactor> redactors = new CopyOnWriteArraySet<>();
   private static PrintStream originalOut;
   private static PrintStream originalErr;
-  private static PrintStream out;
-  private static PrintStream err;
+  private static Wrapped out;
+  private static Wrapped err;
+  private static ScheduledExecutorService timer;
+
+  /** A stream put in place of one of the process's, and the lines under it. */
+  private record Wrapped(PrintStream stream, ScrubbedLines lines) {}
 
   private ScrubbedConsole() {}
 
@@ -35,15 +36,15 @@ final class ScrubbedConsole {
    */
   static synchronized void attach(Redactor redactor) {
     redactors.add(redactor);
-    if (System.out != out) {
+    if (out == null || System.out != out.stream()) {
       originalOut = System.out;
       out = scrubbing(originalOut);
-      System.setOut(out);
+      System.setOut(out.stream());
     }
-    if (System.err != err) {
+    if (err == null || System.err != err.stream()) {
       originalErr = System.err;
       err = scrubbing(originalErr);
-      System.setErr(err);
+      System.setErr(err.stream());
     }
   }
 
@@ -53,90 +54,38 @@ final class ScrubbedConsole {
     if (!redactors.isEmpty() || out == null) {
       return;
     }
-    out.flush();
-    err.flush();
-    if (System.out == out) {
+    // Nothing is left to complete them: the lines held for a value's rest go now.
+    for (Wrapped wrapped : new Wrapped[] {out, err}) {
+      wrapped.stream().flush();
+      wrapped.lines().releaseHeld();
+    }
+    if (System.out == out.stream()) {
       System.setOut(originalOut);
     }
-    if (System.err == err) {
+    if (System.err == err.stream()) {
       System.setErr(originalErr);
     }
     out = null;
     err = null;
   }
 
-  private static PrintStream scrubbing(PrintStream target) {
+  private static Wrapped scrubbing(PrintStream target) {
     Charset charset = Charset.defaultCharset();
-    return new PrintStream(new Lines(target, charset), true, charset);
+    ScrubbedLines lines = new ScrubbedLines(target, charset, redactors, timer());
+    return new Wrapped(new PrintStream(lines, true, charset), lines);
   }
 
-  private static String scrub(String line) {
-    String scrubbed = line;
-    for (Redactor redactor : redactors) {
-      scrubbed = redactor.scrub(scrubbed);
+  /** One idle daemon thread for the life of the process, made when first needed. */
+  private static ScheduledExecutorService timer() {
+    if (timer == null) {
+      timer =
+          Executors.newSingleThreadScheduledExecutor(
+              task -> {
+                Thread thread = new Thread(task, "scrubbed-console");
+                thread.setDaemon(true);
+                return thread;
+              });
     }
-    return scrubbed;
-  }
-
-  /**
-   * Holds what is written until a line ends, then writes the line scrubbed: a value written in two
-   * pieces is still found. A partial line waits for its end (or {@link #MAX_LINE}, or close).
-   */
-  private static final class Lines extends OutputStream {
-    private final PrintStream target;
-    private final Charset charset;
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
-
-    Lines(PrintStream target, Charset charset) {
-      this.target = target;
-      this.charset = charset;
-    }
-
-    @Override
-    public synchronized void write(int b) {
-      line.write(b);
-      if (b == '\n' || line.size() >= MAX_LINE) {
-        emit();
-      }
-    }
-
-    @Override
-    public synchronized void write(byte[] b, int off, int len) {
-      int start = off;
-      for (int i = off; i < off + len; i++) {
-        if (b[i] == '\n') {
-          line.write(b, start, i + 1 - start);
-          start = i + 1;
-          emit();
-        } else if (line.size() + (i + 1 - start) >= MAX_LINE) {
-          line.write(b, start, i + 1 - start);
-          start = i + 1;
-          emit();
-        }
-      }
-      line.write(b, start, off + len - start);
-    }
-
-    @Override
-    public synchronized void flush() {
-      // A partial line stays until it ends: flushing it now could cut a value in two.
-      target.flush();
-    }
-
-    @Override
-    public synchronized void close() {
-      emit();
-      target.flush();
-    }
-
-    private void emit() {
-      if (line.size() == 0) {
-        return;
-      }
-      String text = line.toString(charset);
-      line.reset();
-      target.print(scrub(text));
-      target.flush();
-    }
+    return timer;
   }
 }

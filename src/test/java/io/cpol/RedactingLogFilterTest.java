@@ -94,6 +94,24 @@ class RedactingLogFilterTest {
         .doesNotContain(TOKEN);
   }
 
+  /** Logback scrubs whole messages, so a value's line breaks (and other bytes) change nothing. */
+  @Test
+  void aValueSpanningLinesIsTakenOutOfMessageAndException() {
+    String value = "\uFEFFiamtkn_first_half\u0000\r\nsecond_half_\uFFFD_0123456789";
+    redactor.remember(List.of(value));
+
+    library.warn("refused {}", value, new IllegalStateException("echo " + value));
+
+    assertThat(events.list.get(0).getFormattedMessage()).isEqualTo("refused ***");
+    for (String written :
+        List.of(
+            ThrowableProxyUtil.asString(events.list.get(0).getThrowableProxy()),
+            text.text(),
+            written(json))) {
+      assertThat(written).doesNotContain("first_half", "second_half");
+    }
+  }
+
   @Test
   void otherLinesAreLeftToLogbackAsTheyAre() {
     redactor.remember(List.of(TOKEN));

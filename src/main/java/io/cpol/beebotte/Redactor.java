@@ -15,13 +15,13 @@ import java.util.regex.Pattern;
 /**
  * The one scrubber: makes text fit to be stored in a condition, an event, a log line or a metric
  * label by taking out every credential value it knows, whatever characters the value holds, also
- * percent-encoded. A client's own instance ({@link #of}) knows its account's credentials and, per
- * request ({@link #forRequest}), the whole {@code apiKey:signature} Authorization value and the
- * bare signature, so an echo cannot be replayed within the Date window; it also replaces HTTP dates
- * ({@link #redact}), so that the same failure gives the same message on every retry although each
- * request is signed at another second. The operator's instance ({@link #Redactor()}) learns the
- * values of every Secret it reads ({@link #remember}) and guards status, events and logs.
- * Thread-safe.
+ * percent-encoded, without surrounding blanks, or as an ASCII console prints it. A client's own
+ * instance ({@link #of}) knows its account's credentials and, per request ({@link #forRequest}),
+ * the whole {@code apiKey:signature} Authorization value and the bare signature, so an echo cannot
+ * be replayed within the Date window; it also replaces HTTP dates ({@link #redact}), so that the
+ * same failure gives the same message on every retry although each request is signed at another
+ * second. The operator's instance ({@link #Redactor()}) learns the values of every Secret it reads
+ * ({@link #remember}) and guards status, events and logs. Thread-safe.
  */
 public final class Redactor {
   /** What a credential becomes. */
@@ -37,6 +37,12 @@ public final class Redactor {
    */
   static final int CAPACITY = 1024;
 
+  /**
+   * Printable ASCII characters a value needs for its ASCII-console form to be looked for: fewer
+   * leave that form mostly "?", which innocent text holds too; a credential has dozens.
+   */
+  static final int MIN_ASCII = 8;
+
   private static final Pattern HTTP_DATE =
       Pattern.compile(
           "(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{1,2}"
@@ -46,8 +52,17 @@ public final class Redactor {
   /** The values as given, oldest first; guarded by {@code this}. */
   private final LinkedHashSet<String> values;
 
-  /** The values and their encodings, longest first, so that one containing another goes whole. */
-  private volatile List<String> secrets;
+  /** What is looked for, replaced whole when a value changes. */
+  private volatile Known known;
+
+  /**
+   * @param secrets the values and their encodings, longest first, so that one containing another
+   *     goes whole
+   * @param openings of the values that span lines, each beginning up to and including one of its
+   *     line breaks (not the last character): what a text read line by line can end with while the
+   *     value is still to come; none that is only blanks
+   */
+  private record Known(List<String> secrets, List<String> openings) {}
 
   /** An instance that knows no value yet; {@link #remember} teaches it. */
   public Redactor() {
@@ -57,7 +72,7 @@ public final class Redactor {
   private Redactor(Collection<String> values) {
     this.values = new LinkedHashSet<>();
     values.stream().filter(v -> v != null && !v.isEmpty()).forEach(this.values::add);
-    this.secrets = variants(this.values);
+    this.known = known(this.values);
   }
 
   /** Takes out the account's own credentials. */
@@ -89,7 +104,7 @@ public final class Redactor {
         changed = true;
       }
       if (changed) {
-        secrets = variants(values);
+        known = known(values);
       }
     }
   }
@@ -117,7 +132,7 @@ public final class Redactor {
 
   /** Whether there is nothing to take out: every text stays as it is. */
   public boolean knowsNothing() {
-    return secrets.isEmpty();
+    return known.secrets().isEmpty();
   }
 
   /**
@@ -125,19 +140,19 @@ public final class Redactor {
    * The result never contains a value, even one that shares characters with {@value #CREDENTIAL}.
    */
   public String scrub(String text) {
-    List<String> known = secrets;
-    if (text == null || known.isEmpty()) {
+    List<String> secrets = known.secrets();
+    if (text == null || secrets.isEmpty()) {
       return text;
     }
     String out = text;
-    for (String secret : known) {
+    for (String secret : secrets) {
       out = out.replace(secret, CREDENTIAL);
     }
     // Only a value that shares characters with the mark can be found again (across a mark); such
     // values go without one. Each pass shortens the text, so this ends.
     for (boolean again = true; again; ) {
       again = false;
-      for (String secret : known) {
+      for (String secret : secrets) {
         if (out.contains(secret)) {
           out = out.replace(secret, "");
           again = true;
@@ -145,6 +160,23 @@ public final class Redactor {
       }
     }
     return out;
+  }
+
+  /**
+   * Where a value that spans lines may have begun in {@code text} (read line by line, scrubbed),
+   * its rest not written yet: the smallest index from which the rest of {@code text} is the
+   * beginning of a value up to one of its line breaks; -1 when there is none. Only values holding a
+   * line break can answer other than -1, and only for a text ending with a line break.
+   */
+  public int unfinishedAt(String text) {
+    int at = -1;
+    for (String opening : known.openings()) {
+      if (text.endsWith(opening)) {
+        int start = text.length() - opening.length();
+        at = at < 0 ? start : Math.min(at, start);
+      }
+    }
+    return at;
   }
 
   /** {@link #scrub} after replacing HTTP dates, so that retries read alike; null stays null. */
@@ -168,13 +200,42 @@ public final class Redactor {
     return copy;
   }
 
-  private static List<String> variants(Collection<String> values) {
+  private static Known known(Collection<String> values) {
     Set<String> all = new LinkedHashSet<>();
     for (String value : values) {
       all.add(value);
       all.add(URLEncoder.encode(value, StandardCharsets.UTF_8));
       all.add(RequestTarget.encode(value));
+      // A value beginning with a blank line has no opening worth waiting for (every line ends with
+      // one); read line by line it is still found whole without its surrounding blanks.
+      String stripped = value.strip();
+      if (!stripped.isEmpty()) {
+        all.add(stripped);
+      }
+      // As a console whose charset is ASCII prints it (Java 17's default in a container without a
+      // locale): each other character, a byte-order mark or a decoded invalid byte too, as "?".
+      // Not for a value of a few ASCII characters: "?" alone would take every "?" out of a text.
+      if (value.chars().filter(c -> c > ' ' && c < 0x7f).count() >= MIN_ASCII) {
+        all.add(
+            value
+                .codePoints()
+                .map(c -> c < 0x80 ? c : '?')
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                .toString());
+      }
     }
-    return all.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
+    List<String> openings = new ArrayList<>();
+    for (String secret : all) {
+      for (int i = secret.indexOf('\n'); i >= 0 && i < secret.length() - 1; ) {
+        String opening = secret.substring(0, i + 1);
+        if (!opening.isBlank()) {
+          openings.add(opening);
+        }
+        i = secret.indexOf('\n', i + 1);
+      }
+    }
+    return new Known(
+        all.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList(),
+        List.copyOf(openings));
   }
 }

@@ -44,6 +44,30 @@ class RedactorTest {
   }
 
   @Test
+  void aValueSpanningLinesIsTakenOutWholeAndItsBeginningIsKnownAtALineEnd() {
+    Redactor redactor = new Redactor();
+    redactor.remember(List.of("abc\r\ndef\nghi", "\n\nlater\n"));
+
+    assertThat(redactor.scrub("x abc\r\ndef\nghi y")).isEqualTo("x *** y");
+    assertThat(redactor.unfinishedAt("x abc\r\n")).isEqualTo(2);
+    assertThat(redactor.unfinishedAt("x abc\r\ndef\n")).isEqualTo(2);
+    assertThat(redactor.unfinishedAt("x abc\r\nzzz\n")).isEqualTo(-1);
+    assertThat(redactor.unfinishedAt("x abc")).as("not at a line break").isEqualTo(-1);
+    // Its beginning is only blank lines, which every text ends with; without them it goes whole.
+    assertThat(redactor.unfinishedAt("x\n\n")).isEqualTo(-1);
+    assertThat(redactor.scrub("one\nlater\n")).isEqualTo("one\n***\n");
+  }
+
+  @Test
+  void aValueIsAlsoTakenOutAsAnAsciiConsolePrintsItUnlessLittleOfItIsAscii() {
+    Redactor redactor = new Redactor();
+    redactor.remember(List.of("\uFEFFiamtkn_\uFFFD_0123", "\u00e9\u00e9"));
+
+    assertThat(redactor.scrub("token ?iamtkn_?_0123 and \u00e9\u00e9, ?? or ?"))
+        .isEqualTo("token *** and ***, ?? or ?");
+  }
+
+  @Test
   void datesAreReplacedBeforeValuesSoNeitherComesBack() {
     Redactor redactor = Redactor.of(new Credentials.Token("GMT"));
 
