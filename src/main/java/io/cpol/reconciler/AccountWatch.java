@@ -18,7 +18,6 @@ import io.cpol.reconciler.ReconnectWatch.Key;
 import io.cpol.reconciler.ReconnectWatch.SharedLook;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +51,12 @@ final class AccountWatch {
    * at one identity shows only it. Beyond it, each identity is looked at on its own.
    */
   static final int SHARED_LOOK_MAX_CONNECTIONS = 200;
+
+  /**
+   * How long a look waits when another check holds an identity's turn (its drop being made and
+   * stored): moments, not the pause of a pass.
+   */
+  private static final Duration TURN_RETRY = Duration.ofMillis(20);
 
   /** How long a check waits when the account is paused or a pass is dropping. */
   private static final Duration BUSY_RETRY = Duration.ofMillis(200);
@@ -235,30 +239,68 @@ final class AccountWatch {
   private void lookAtAccount(SharedLook look) {
     Instant now = runtime.clock().instant();
     Map<Key, PolicyRegistration> looked = new LinkedHashMap<>();
-    Set<String> turns = new HashSet<>();
+    HeldTurns turns = new HeldTurns();
+    Set<Key> handedOver = new HashSet<>();
     try {
       boolean busy = account.busy(now);
       for (Key key : look.all()) {
         PolicyRegistration r = account.registration(key.policyUid());
         if (r == null || r.dryRun() || directory.current(r.ref(), r.generation()).isEmpty()) {
           forgetPolicy(key.policyUid());
-        } else if (!busy
-            && (turns.contains(key.userid()) || account.turns().tryCheck(key.userid()))) {
-          turns.add(key.userid());
+        } else if (!busy && turns.take(key)) {
           looked.put(key, r);
         } else {
-          notLooked(List.of(key), look, now.plus(BUSY_RETRY));
+          notLooked(List.of(key), look, now.plus(busy ? BUSY_RETRY : TURN_RETRY));
         }
       }
       if (!looked.isEmpty()) {
-        lookAndDrop(look, looked);
+        lookAndDrop(look, looked, turns, handedOver);
       }
     } finally {
-      turns.forEach(account.turns()::checkEnded);
+      for (Key key : looked.keySet()) {
+        if (!handedOver.contains(key)) {
+          turns.giveBack(key);
+        }
+      }
     }
   }
 
-  private void lookAndDrop(SharedLook look, Map<Key, PolicyRegistration> looked) {
+  /**
+   * The turns one look at the whole account holds (DropTurns), a share per identity looked at: an
+   * identity the look did not find back gives its share back at once, one it found when its drops
+   * are made and stored, so another look at the account need not wait for drops it has no part in.
+   */
+  private final class HeldTurns {
+    private final Map<String, Integer> shares = new HashMap<>();
+    private final Set<Key> given = new HashSet<>();
+
+    /** Takes a share of the turn of {@code key}'s userid; false when another check holds it. */
+    synchronized boolean take(Key key) {
+      Integer held = shares.get(key.userid());
+      if (held == null && !account.turns().tryCheck(key.userid())) {
+        return false;
+      }
+      shares.put(key.userid(), held == null ? 1 : held + 1);
+      return true;
+    }
+
+    /** Gives back the share of {@code key} (once); the last share ends the userid's turn. */
+    synchronized void giveBack(Key key) {
+      if (!given.add(key)) {
+        return;
+      }
+      int left = shares.get(key.userid()) - 1;
+      if (left == 0) {
+        shares.remove(key.userid());
+        account.turns().checkEnded(key.userid());
+      } else {
+        shares.put(key.userid(), left);
+      }
+    }
+  }
+
+  private void lookAndDrop(
+      SharedLook look, Map<Key, PolicyRegistration> looked, HeldTurns turns, Set<Key> handedOver) {
     Map<Key, Instant> awaySince = new HashMap<>();
     Instant now = runtime.clock().instant();
     synchronized (this) {
@@ -276,7 +318,6 @@ final class AccountWatch {
     Instant seen = runtime.clock().instant();
     // A session two identities both cover (one userid under two policies) is dropped once.
     Set<String> dropping = new HashSet<>();
-    List<Runnable> drops = new ArrayList<>();
     for (Map.Entry<Key, PolicyRegistration> e : looked.entrySet()) {
       Key key = e.getKey();
       PolicyRegistration r = e.getValue();
@@ -287,26 +328,35 @@ final class AccountWatch {
               .filter(c -> !dropping.contains(c.userid() + "\n" + c.sid()))
               .toList();
       Optional<DropPlan> plan = seen(key, look.due().contains(key), r, there, seen);
-      if (plan.isPresent()) {
-        plan.get().calls().stream()
-            .flatMap(call -> call.closes().stream())
-            .forEach(c -> dropping.add(c.userid() + "\n" + c.sid()));
-        BeebotteClient dropper = account.lane(r.lane()).watcher();
-        drops.add(
-            () ->
-                TaskGuard.run(
-                    "reconnect watch of " + key.userid(),
-                    () -> drop(key, r, plan.get(), dropper, seen, awaySince.get(key)),
-                    t -> notLooked(List.of(key), look, seen.plus(CHECK_BACKOFF))));
+      if (plan.isEmpty()) {
+        turns.giveBack(key);
+        continue;
       }
+      plan.get().calls().stream()
+          .flatMap(call -> call.closes().stream())
+          .forEach(c -> dropping.add(c.userid() + "\n" + c.sid()));
+      BeebotteClient dropper = account.lane(r.lane()).watcher();
+      // Side by side: devices dropped together come back together, and one look finds them all.
+      // Each drop gives its turn back once made and stored.
+      runtime
+          .calls()
+          .execute(
+              () -> {
+                try {
+                  TaskGuard.run(
+                      "reconnect watch of " + key.userid(),
+                      () -> {
+                        drop(key, r, plan.get(), dropper, seen, awaySince.get(key));
+                        reports.progress(r.ref());
+                      },
+                      t -> notLooked(List.of(key), look, seen.plus(CHECK_BACKOFF)));
+                } finally {
+                  turns.giveBack(key);
+                  reschedule();
+                }
+              });
+      handedOver.add(key);
     }
-    // Side by side: devices dropped together come back together, and one look finds them all.
-    List<CompletableFuture<Void>> made = new ArrayList<>();
-    for (Runnable d : drops) {
-      made.add(CompletableFuture.runAsync(d, runtime.calls()));
-    }
-    made.forEach(CompletableFuture::join);
-    looked.values().stream().map(PolicyRegistration::ref).distinct().forEach(reports::progress);
   }
 
   /**

@@ -276,7 +276,7 @@ final class ReconnectWatch {
       // Found at or before the target: from now on, look here. Found a little later (jitter):
       // the target moves up. Found only after backing off, it moves there the second time in a
       // row: once is an outlier (a connect that timed out), twice a client that waits longer now.
-      boolean late = id.misses > 2;
+      boolean late = id.target != null && offset.compareTo(jitterEnd(id.target)) > 0;
       id.lateCycles = late ? id.lateCycles + 1 : 0;
       if (id.target == null
           || id.afterProbe != null
@@ -309,12 +309,11 @@ final class ReconnectWatch {
               ? offset.multipliedBy(2)
               : offset.plus(offset.dividedBy(4));
     } else {
-      // Not back at the target: jitter first (two small steps), then a client backing off.
+      // Not back at the target: jitter first (steps doubling from twice the precision, up to a
+      // quarter past the target), then a client backing off (each look half as late again).
       id.misses++;
-      id.next =
-          id.misses <= 2
-              ? offset.plus(settings.precision().multipliedBy(1L << id.misses))
-              : offset.plus(offset.dividedBy(2));
+      Duration step = offset.plus(settings.precision().multipliedBy(1L << Math.min(id.misses, 20)));
+      id.next = step.compareTo(jitterEnd(id.target)) <= 0 ? step : offset.plus(offset.dividedBy(2));
     }
     int maxAbsent = id.target == null ? settings.maxAbsentChecks() : 3 * settings.maxAbsentChecks();
     if (id.absentInRow >= maxAbsent || id.next.compareTo(id.interval) > 0) {
@@ -350,6 +349,14 @@ final class ReconnectWatch {
     if (id.target != null && offset.compareTo(id.target) < 0 && offset.compareTo(id.floor) > 0) {
       id.floor = offset;
     }
+  }
+
+  /**
+   * How late past its target a return still counts as jitter (a loaded machine, a slow handshake:
+   * tens of ms on a second), not a client backing off (which doubles its wait).
+   */
+  private static Duration jitterEnd(Duration target) {
+    return target.plus(target.dividedBy(4));
   }
 
   private void leave(Identity id) {

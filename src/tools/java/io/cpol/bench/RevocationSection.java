@@ -208,7 +208,7 @@ final class RevocationSection {
   private void report(
       ObjectNode node, Side on, Side off, Duration first, Instant end, String nodeUnavailable) {
     results.print(
-        "%-10s %-28s %9s %9s %9s %6s %10s %9s %6s %9s %9s",
+        "%-10s %-28s %9s %9s %9s %6s %10s %9s %6s %9s %6s %9s",
         "",
         "device",
         "first " + first.toSeconds() + "s",
@@ -219,6 +219,7 @@ final class RevocationSection {
         "away ms",
         "p10-90",
         "back ms",
+        "p90",
         "found ms");
     for (Side side : List.of(on, off)) {
       ObjectNode sideNode = node.putObject(side.name.replace(' ', '_'));
@@ -235,9 +236,10 @@ final class RevocationSection {
         long awaySpread =
             percentileMillis(stretches, true, 0.9) - percentileMillis(stretches, true, 0.1);
         long back = percentileMillis(stretches, false, 0.5);
+        long backP90 = percentileMillis(stretches, false, 0.9);
         long found = medianFoundMillis(stretches, side.watchLooks(row.userid()));
         results.print(
-            "%-10s %-28s %8.1f%% %8.1f%% %8.1f%% %6d %10.1f %9d %6d %9d %9d",
+            "%-10s %-28s %8.1f%% %8.1f%% %8.1f%% %6d %10.1f %9d %6d %9d %6d %9d",
             side.name,
             row.name(),
             early * 100,
@@ -248,10 +250,12 @@ final class RevocationSection {
             away,
             awaySpread,
             back,
+            backP90,
             found);
         device.put("medianAwayMillis", away);
         device.put("awaySpreadMillis", awaySpread);
         device.put("medianBackMillis", back);
+        device.put("p90BackMillis", backP90);
         device.put("medianFoundMillis", found);
         device.put("exposureFirstWindow", Samples.round(early));
         device.put("exposureAfter", Samples.round(late));
