@@ -7,14 +7,11 @@ import io.cpol.enforce.AccountPass;
 import io.cpol.enforce.AccountPolicies;
 import io.cpol.enforce.DropPlanner;
 import io.cpol.live.AccountListing;
-import io.cpol.live.ListedPolicy;
 import io.cpol.live.ListingSink;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.reconciler.LastListing.Listing;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,7 +34,8 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <p>An account is first one credential lane (endpoint + credentials); lanes whose listings show
  * the same owner are merged into one engine by {@link AccountEngines}: one listing for all, while
- * each policy's drops are still made with its own credentials.
+ * each policy's drops are still made with its own credentials. Which lanes and policies the engine
+ * has, and handing them over, is {@link AccountMembers}, kept under the engine's one lock.
  */
 final class AccountEngine implements AccountWatch.Account {
   /** Where an engine's account membership is decided (merging lanes of one owner, splitting). */
@@ -71,12 +69,11 @@ final class AccountEngine implements AccountWatch.Account {
   private final WakeUp wakeUp;
   private final Object lock = new Object();
 
-  // Guarded by lock.
-  private final Map<AccountKey, Lane> lanes = new LinkedHashMap<>();
+  // Guarded by lock: register and unregister change the members and the schedule under the same
+  // lock a pass takes its work, sets its policies' schedule and ends under.
   private final PassSchedule schedule;
-  private String owner;
+  private final AccountMembers members;
   private boolean running;
-  private boolean retired;
 
   AccountEngine(
       String endpoint,
@@ -94,6 +91,7 @@ final class AccountEngine implements AccountWatch.Account {
     this.reports = reports;
     this.owners = owners;
     this.schedule = new PassSchedule(settings.failureRetryCap());
+    this.members = new AccountMembers(schedule, listings, this);
     this.lastListing = new LastListing(settings.freshListing());
     this.endings = new PassEndings(endpoint, settings.failureRetryCap());
     this.wakeUp = new WakeUp(runtime, "account " + endpoint + ": wake-up", this::startPass);
@@ -118,14 +116,14 @@ final class AccountEngine implements AccountWatch.Account {
   @Override
   public PolicyRegistration registration(String uid) {
     synchronized (lock) {
-      return schedule.registration(uid);
+      return members.registration(uid);
     }
   }
 
   @Override
   public Lane lane(AccountKey key) {
     synchronized (lock) {
-      return lanes.get(key);
+      return members.lane(key);
     }
   }
 
@@ -159,48 +157,28 @@ final class AccountEngine implements AccountWatch.Account {
    */
   List<Lane> register(PolicyRegistration registration, Lane lane) {
     synchronized (lock) {
-      if (lane != null) {
-        lanes.putIfAbsent(lane.key(), lane);
-      }
-      if (!lanes.containsKey(registration.lane())) {
-        throw new IllegalStateException("no lane " + registration.lane() + " in " + this);
-      }
       Instant now = runtime.clock().instant();
-      if (schedule.put(registration, now)) {
+      AccountMembers.Registered registered = members.register(registration, lane, now);
+      if (registered.changed()) {
         // A changed policy may no longer deny what it dropped: its watch ends at once.
         watch.forgetPolicy(registration.ref().uid());
         scheduleLocked(now.plus(settings.coalesce()));
-        policiesChangedLocked();
       }
-      return unusedLanesLocked();
+      return registered.unused();
     }
-  }
-
-  private List<Lane> unusedLanesLocked() {
-    List<Lane> unused = new ArrayList<>();
-    for (Lane lane : List.copyOf(lanes.values())) {
-      if (!schedule.uses(lane.key())) {
-        lanes.remove(lane.key());
-        unused.add(lane);
-      }
-    }
-    return unused;
   }
 
   /** Removes a policy; returns the lanes no policy uses any more (the caller closes them). */
   List<Lane> unregister(String uid) {
     watch.forgetPolicy(uid);
     synchronized (lock) {
-      if (schedule.remove(uid)) {
-        policiesChangedLocked();
-      }
-      return unusedLanesLocked();
+      return members.unregister(uid);
     }
   }
 
   boolean isEmpty() {
     synchronized (lock) {
-      return schedule.isEmpty();
+      return members.isEmpty();
     }
   }
 
@@ -212,7 +190,7 @@ final class AccountEngine implements AccountWatch.Account {
 
   private boolean retired() {
     synchronized (lock) {
-      return retired;
+      return members.retired();
     }
   }
 
@@ -220,33 +198,20 @@ final class AccountEngine implements AccountWatch.Account {
    * Hands everything over for a merge into another engine and stops this one; called from this
    * engine's own pass (which then ends without dropping anything) or when no pass runs.
    */
-  Handover retireForMerge() {
+  AccountMembers.Handover retireForMerge() {
     synchronized (lock) {
-      if (retired) {
-        return null;
+      AccountMembers.Handover handover = members.retireForMerge();
+      if (handover != null) {
+        wakeUp.stop();
+        listings.gone(this);
       }
-      retired = true;
-      wakeUp.stop();
-      listings.gone(this);
-      Handover handover = new Handover(new ArrayList<>(lanes.values()), schedule.clear());
-      lanes.clear();
       return handover;
     }
   }
 
-  /** What a merged engine brings: its lanes and its policies, with their schedules. */
-  record Handover(List<Lane> lanes, List<PassSchedule.Entry> entries) {
-    List<PolicyRef> policies() {
-      return entries.stream().map(PassSchedule.Entry::ref).toList();
-    }
-  }
-
-  void adopt(Handover handover) {
+  void adopt(AccountMembers.Handover handover) {
     synchronized (lock) {
-      handover.lanes().forEach(lane -> lanes.putIfAbsent(lane.key(), lane));
-      schedule.adopt(handover.entries());
-      policiesChangedLocked();
-      Instant next = schedule.next();
+      Instant next = members.adopt(handover);
       if (next != null) {
         scheduleLocked(next);
       }
@@ -254,21 +219,9 @@ final class AccountEngine implements AccountWatch.Account {
   }
 
   /** Splits off every lane but the one this engine lists with, with their policies. */
-  List<Handover> splitOffOtherLanes() {
+  List<AccountMembers.Handover> splitOffOtherLanes() {
     synchronized (lock) {
-      AccountKey primary = schedule.primaryLane();
-      List<Handover> out = new ArrayList<>();
-      for (Lane lane : List.copyOf(lanes.values())) {
-        if (lane.key().equals(primary)) {
-          continue;
-        }
-        List<PassSchedule.Entry> moving = schedule.takeLane(lane.key(), runtime.clock().instant());
-        lanes.remove(lane.key());
-        out.add(new Handover(List.of(lane), new ArrayList<>(moving)));
-      }
-      owner = null;
-      policiesChangedLocked();
-      return out;
+      return members.splitOffOtherLanes(runtime.clock().instant());
     }
   }
 
@@ -280,35 +233,21 @@ final class AccountEngine implements AccountWatch.Account {
     listings.gone(this);
     List<Lane> closing;
     synchronized (lock) {
-      retired = true;
+      closing = members.close();
       wakeUp.stop();
-      closing = new ArrayList<>(lanes.values());
-      lanes.clear();
-      schedule.clear();
     }
     closing.forEach(Lane::close);
   }
 
-  /** Tells the live sessions view which policies use the account now. */
-  private void policiesChangedLocked() {
-    listings.policiesChanged(this, listed(schedule.registrations()));
-  }
-
-  private static List<ListedPolicy> listed(List<PolicyRegistration> registrations) {
-    return registrations.stream()
-        .map(r -> new ListedPolicy(r.ref().namespace(), r.ref().name(), r.rules()))
-        .toList();
-  }
-
   private void scheduleLocked(Instant at) {
-    if (!retired) {
+    if (!members.retired()) {
       wakeUp.at(at);
     }
   }
 
   private void startPass() {
     synchronized (lock) {
-      if (running || retired) {
+      if (running || members.retired()) {
         return;
       }
       running = true;
@@ -362,22 +301,21 @@ final class AccountEngine implements AccountWatch.Account {
   /** A bug in a pass must not stop the account, nor spin it: the due policies back off. */
   private void failedUnexpectedly(Work work, Throwable t) {
     Instant now = runtime.clock().instant();
-    String message = "the operator failed unexpectedly: " + TaskGuard.describe(t);
-    List<PassSchedule.Entry> failing = new ArrayList<>();
+    PassEndings.Failure failure;
     synchronized (lock) {
-      if (work != null) {
-        for (int p = 0; p < work.order().size(); p++) {
-          if (work.due()[p]) {
-            failing.add(work.order().get(p));
-          }
-        }
-      } else {
-        schedule.entries().stream().filter(e -> !e.nextDueAt().isAfter(now)).forEach(failing::add);
-      }
-      failing.forEach(e -> schedule.failed(e, now, null));
+      failure =
+          work == null
+              ? PassEndings.failedUnexpectedly(t, null, null, schedule.entries(), now)
+              : PassEndings.failedUnexpectedly(t, work.order(), work.due(), List.of(), now);
+      failure.failing().forEach(retry -> schedule.failed(retry.entry(), now, retry.notBefore()));
     }
     if (!retired()) {
-      failing.forEach(e -> publishFailure(e.registration, now, Reason.ReconcileError, message));
+      failure
+          .failing()
+          .forEach(
+              retry ->
+                  publishFailure(
+                      retry.entry().registration, now, failure.reason(), failure.message()));
     }
   }
 
@@ -401,13 +339,7 @@ final class AccountEngine implements AccountWatch.Account {
       // listing made a moment ago (so a batch applied together costs one listing).
       Listing reusable = due.allFresh() ? lastListing.reusable(now) : null;
       return new Work(
-          now,
-          due.policies(),
-          due.order(),
-          due.due(),
-          reusable,
-          lanes.get(schedule.primaryLane()),
-          Map.copyOf(lanes));
+          now, due.policies(), due.order(), due.due(), reusable, members.lister(), members.lanes());
     }
   }
 
@@ -490,7 +422,7 @@ final class AccountEngine implements AccountWatch.Account {
             AccountLanes.ownerOf(left.connections()),
             left.connections(),
             left.listedAt(),
-            listed(work.registrations())));
+            AccountMembers.listed(work.registrations())));
 
     Instant retryAt = synced(work, pass, results, current);
     // Drops made for a policy that changed or was deleted meanwhile still reach its status (its
@@ -551,7 +483,7 @@ final class AccountEngine implements AccountWatch.Account {
         AccountThrottle.slowsDown(e)
             ? throttle.failed(e, now, endings.shortestInterval(work.order()))
             : now;
-    PassEndings.ListingFailure failure =
+    PassEndings.Failure failure =
         endings.listingFailed(
             e,
             work.order(),
@@ -592,13 +524,14 @@ final class AccountEngine implements AccountWatch.Account {
 
   void owner(String owner) {
     synchronized (lock) {
-      this.owner = owner;
+      members.owner(owner);
     }
   }
 
   @Override
   public String toString() {
     synchronized (lock) {
+      String owner = members.owner();
       return endpoint + (owner == null ? "" : " (" + owner + ")");
     }
   }

@@ -154,7 +154,7 @@ final class AccountEngines implements AccountEngine.Owners, AutoCloseable {
       engine.owner(owner);
       return false;
     }
-    AccountEngine.Handover handover = engine.retireForMerge();
+    AccountMembers.Handover handover = engine.retireForMerge();
     if (handover == null) {
       return false;
     }
@@ -171,7 +171,7 @@ final class AccountEngines implements AccountEngine.Owners, AutoCloseable {
   @Override
   public synchronized void split(AccountEngine engine) {
     owners.values().removeIf(e -> e == engine);
-    for (AccountEngine.Handover handover : engine.splitOffOtherLanes()) {
+    for (AccountMembers.Handover handover : engine.splitOffOtherLanes()) {
       AccountEngine alone = newEngine(engine.endpoint());
       handover.lanes().forEach(lane -> byLane.put(lane.key(), alone));
       handover.policies().forEach(ref -> byUid.put(ref.uid(), alone));

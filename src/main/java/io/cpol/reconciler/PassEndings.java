@@ -6,13 +6,14 @@ import io.cpol.reconciler.LastListing.Listing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
  * How a pass ends for the policies it was due for: after the drops, what each is told and when it
- * is next due; after a failed listing, which fail with it, why, and when each retries. Pure: the
- * time, the schedule's entries and the pass's results are passed in, and the engine applies the
- * decisions under its lock.
+ * is next due; after a failed listing or an unexpected failure, which fail with it, why, and when
+ * each retries. Pure: the time, the schedule's entries and the pass's results are passed in, and
+ * the engine applies the decisions under its lock.
  */
 final class PassEndings {
   private final String endpoint;
@@ -34,15 +35,18 @@ final class PassEndings {
   }
 
   /**
-   * A failed listing and what every due policy failing with it is told.
+   * A failed pass and what every policy failing with it is told.
    *
    * @param split the listing's credentials stopped working while the account has other lanes: those
    *     go their own way (their policies list with their own credentials at once, so they are not
    *     among {@code failing})
    */
-  record ListingFailure(Reason reason, String message, boolean split, List<Retry> failing) {}
+  record Failure(Reason reason, String message, boolean split, List<Retry> failing) {}
 
-  /** A policy failing with its pass, due again no earlier than {@code notBefore}. */
+  /**
+   * A policy failing with its pass: it backs off ({@link PassSchedule#failed}), and is due again no
+   * earlier than {@code notBefore} (null: the back-off alone).
+   */
   record Retry(PassSchedule.Entry entry, Instant notBefore) {}
 
   /**
@@ -136,7 +140,7 @@ final class PassEndings {
    * @param lister the lane the account was listed with
    * @param lanes how many lanes the account has
    */
-  ListingFailure listingFailed(
+  Failure listingFailed(
       BeebotteException e,
       List<PassSchedule.Entry> order,
       boolean[] due,
@@ -161,7 +165,40 @@ final class PassEndings {
       Instant notBefore = now.plus(min(r.interval(), retryCap));
       failing.add(new Retry(entry, pausedUntil.isAfter(notBefore) ? pausedUntil : notBefore));
     }
-    return new ListingFailure(reason, message, split, failing);
+    return new Failure(reason, message, split, failing);
+  }
+
+  /**
+   * Which policies fail with a pass that failed unexpectedly (a bug: whatever it threw): the pass's
+   * due policies, or every policy due at {@code now} when it failed before taking them. A bug must
+   * not stop the account, nor spin it: each backs off, whatever its interval.
+   *
+   * @param order the pass's policies, or null when it failed before taking them
+   * @param due which of {@code order} the pass was due for
+   * @param registered every policy of the account, for a pass that failed before taking its own
+   */
+  static Failure failedUnexpectedly(
+      Throwable t,
+      List<PassSchedule.Entry> order,
+      boolean[] due,
+      Collection<PassSchedule.Entry> registered,
+      Instant now) {
+    String message = "the operator failed unexpectedly: " + TaskGuard.describe(t);
+    List<Retry> failing = new ArrayList<>();
+    if (order != null) {
+      for (int p = 0; p < order.size(); p++) {
+        if (due[p]) {
+          failing.add(new Retry(order.get(p), null));
+        }
+      }
+    } else {
+      for (PassSchedule.Entry e : registered) {
+        if (!e.nextDueAt().isAfter(now)) {
+          failing.add(new Retry(e, null));
+        }
+      }
+    }
+    return new Failure(Reason.ReconcileError, message, false, failing);
   }
 
   /**

@@ -20,15 +20,15 @@ import org.junit.jupiter.api.Test;
 
 /** How a pass ends for its due policies: what each is told and when it is next due. */
 class PassEndingsTest {
-  private static final Instant T0 = Instant.parse("2026-12-07T12:00:00Z");
-  private static final Duration CAP = Duration.ofSeconds(30);
-  private static final String ENDPOINT = "https://api.beebotte.com";
-  private static final Credentials KEYS = new Credentials.Keys("k", "s");
-  private static final Credentials TOKEN = new Credentials.Token("token_abc");
+  static final Instant T0 = Instant.parse("2026-12-07T12:00:00Z");
+  static final Duration CAP = Duration.ofSeconds(30);
+  static final String ENDPOINT = "https://api.beebotte.com";
+  static final Credentials KEYS = new Credentials.Keys("k", "s");
+  static final Credentials TOKEN = new Credentials.Token("token_abc");
 
   private final PassEndings endings = new PassEndings(ENDPOINT, CAP);
 
-  private static PolicyRegistration registration(String name, String interval, Credentials c)
+  static PolicyRegistration registration(String name, String interval, Credentials c)
       throws Exception {
     ConnectionPolicySpec spec =
         new ObjectMapper(new YAMLFactory())
@@ -134,7 +134,7 @@ class PassEndingsTest {
   }
 
   /** A listing made with the keys' lane failing at T0 with {@code kind}. */
-  private PassEndings.ListingFailure listingFailed(
+  private PassEndings.Failure listingFailed(
       BeebotteException.Kind kind, int status, PassSchedule.Due due, int lanes, Instant paused) {
     BeebotteException e = new BeebotteException(kind, status, 0, "refused", null, null);
     return endings.listingFailed(
@@ -146,7 +146,7 @@ class PassEndingsTest {
     PassSchedule.Due due =
         dueAtT0(registration("a-keys", "1m", KEYS), registration("b-token", "1m", TOKEN)).due(T0);
 
-    PassEndings.ListingFailure split =
+    PassEndings.Failure split =
         listingFailed(BeebotteException.Kind.AUTHENTICATION, 401, due, 2, T0);
 
     assertThat(split.split()).isTrue();
@@ -154,13 +154,13 @@ class PassEndingsTest {
     assertThat(split.failing()).extracting(r -> r.entry().ref().name()).containsExactly("a-keys");
 
     // One lane: nothing to split off, its policies fail.
-    PassEndings.ListingFailure alone =
+    PassEndings.Failure alone =
         listingFailed(BeebotteException.Kind.AUTHENTICATION, 401, due, 1, T0);
     assertThat(alone.split()).isFalse();
     assertThat(alone.failing()).hasSize(2);
 
     // Any other failure is the account's: every due policy fails with it, whatever its lane.
-    PassEndings.ListingFailure unavailable =
+    PassEndings.Failure unavailable =
         listingFailed(BeebotteException.Kind.NOT_FOUND, 404, due, 2, T0);
     assertThat(unavailable.split()).isFalse();
     assertThat(unavailable.reason()).isEqualTo(Reason.BeebotteUnavailable);
@@ -171,15 +171,19 @@ class PassEndingsTest {
         .containsExactly("a-keys", "b-token");
   }
 
-  @Test
-  void aPolicyNotDueDoesNotFailWithTheListing() throws Exception {
+  /** Policy a due at T0, b 50 s later: a pass at T0 is due for a alone. */
+  private static PassSchedule aDueBNot() throws Exception {
     PassSchedule schedule = dueAtT0(registration("a", "1m", KEYS));
     schedule.put(registration("b", "1m", KEYS), T0.plusSeconds(50));
-    PassSchedule.Due due = schedule.due(T0);
-    assertThat(due.due()).containsExactly(true, false);
+    assertThat(schedule.due(T0).due()).containsExactly(true, false);
+    return schedule;
+  }
 
-    PassEndings.ListingFailure failure =
-        listingFailed(BeebotteException.Kind.TRANSIENT, 503, due, 1, T0);
+  @Test
+  void aPolicyNotDueDoesNotFailWithTheListing() throws Exception {
+    PassSchedule.Due due = aDueBNot().due(T0);
+
+    PassEndings.Failure failure = listingFailed(BeebotteException.Kind.TRANSIENT, 503, due, 1, T0);
 
     assertThat(failure.failing()).extracting(r -> r.entry().ref().name()).containsExactly("a");
   }
@@ -206,6 +210,42 @@ class PassEndingsTest {
     assertThat(listingFailed(BeebotteException.Kind.TRANSIENT, 503, due, 1, pausedUntil).failing())
         .extracting(PassEndings.Retry::notBefore)
         .containsExactly(pausedUntil, pausedUntil);
+  }
+
+  @Test
+  void anUnexpectedFailureFailsThePassesDuePoliciesWhichBackOff() throws Exception {
+    PassSchedule schedule = aDueBNot();
+    PassSchedule.Due due = schedule.due(T0);
+
+    PassEndings.Failure failure =
+        PassEndings.failedUnexpectedly(
+            new IllegalStateException("boom"), due.order(), due.due(), List.of(), T0);
+
+    assertThat(failure.reason()).isEqualTo(Reason.ReconcileError);
+    assertThat(failure.message())
+        .isEqualTo("the operator failed unexpectedly: java.lang.IllegalStateException: boom");
+    assertThat(failure.split()).isFalse();
+    assertThat(failure.failing()).extracting(r -> r.entry().ref().name()).containsExactly("a");
+    // No pause of Beebotte's: the schedule's back-off alone, never at once, doubling.
+    PassEndings.Retry retry = failure.failing().get(0);
+    assertThat(retry.notBefore()).isNull();
+    assertThat(schedule.failed(retry.entry(), T0, retry.notBefore())).isEqualTo(T0.plusSeconds(1));
+    assertThat(schedule.failed(retry.entry(), T0, retry.notBefore())).isEqualTo(T0.plusSeconds(2));
+  }
+
+  @Test
+  void aPassFailingBeforeTakingItsWorkFailsEveryPolicyDueThen() throws Exception {
+    PassSchedule schedule = dueAtT0(registration("a", "1m", KEYS), registration("b", "1m", TOKEN));
+    schedule.put(registration("c", "1m", KEYS), T0.plusSeconds(50));
+
+    PassEndings.Failure failure =
+        PassEndings.failedUnexpectedly(
+            new OutOfMemoryError("heap"), null, null, schedule.entries(), T0);
+
+    assertThat(failure.failing())
+        .extracting(r -> r.entry().ref().name())
+        .containsExactlyInAnyOrder("a", "b");
+    assertThat(failure.message()).endsWith("java.lang.OutOfMemoryError: heap");
   }
 
   @Test
