@@ -112,7 +112,7 @@ final class ReconnectWatch {
   /**
    * Calls the account must have saved up before an identity looks early (its burst is its rate).
    */
-  private static final double EARLY_LOOK_SPARE = 1;
+  private static final double EARLY_LOOK_SPARE = 2;
 
   private final Settings settings;
   private final Map<Key, Identity> identities = new HashMap<>();
@@ -309,10 +309,11 @@ final class ReconnectWatch {
               ? offset.multipliedBy(2)
               : offset.plus(offset.dividedBy(4));
     } else {
-      // Not back at the target: jitter first (steps doubling from twice the precision, up to a
+      // Not back at the target: jitter first (steps doubling from the precision, up to a
       // quarter past the target), then a client backing off (each look half as late again).
       id.misses++;
-      Duration step = offset.plus(settings.precision().multipliedBy(1L << Math.min(id.misses, 20)));
+      Duration step =
+          offset.plus(settings.precision().multipliedBy(1L << Math.min(id.misses - 1, 20)));
       id.next = step.compareTo(jitterEnd(id.target)) <= 0 ? step : offset.plus(offset.dividedBy(2));
     }
     int maxAbsent = id.target == null ? settings.maxAbsentChecks() : 3 * settings.maxAbsentChecks();
