@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
@@ -322,10 +321,13 @@ class AccountEngineTest {
     }
     await()
         .atMost(Duration.ofSeconds(15))
-        .until(
-            () ->
-                h.liveSids().equals(Set.of("keeper-1"))
-                    && Long.valueOf(10).equals(droppedSum("by-keys", "by-token")));
+        .untilAsserted(
+            () -> {
+              assertThat(h.liveSids()).containsExactly("keeper-1");
+              assertThat(droppedSum("by-keys", "by-token"))
+                  .as("dropped, both policies")
+                  .isEqualTo(10);
+            });
 
     assertThat(h.simulator().drops()).hasSize(10);
     assertThat(calls(EndpointKind.DROP)).as("drop calls, one per session").isEqualTo(10);
