@@ -13,14 +13,12 @@ import io.cpol.beebotte.Connection;
 import io.cpol.policy.ConnectionPolicy;
 import io.cpol.policy.Enforcement;
 import io.cpol.sim.DropEvent;
-import io.cpol.sim.RecordedCall;
 import io.cpol.sim.RecordedCall.EndpointKind;
 import io.cpol.testing.OperatorHarness;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,20 +82,6 @@ class AccountEngineTest {
 
   private long calls(EndpointKind kind) {
     return h.simulator().requests().stream().filter(c -> c.endpoint() == kind).count();
-  }
-
-  /** Listings of the whole account (not the reconnect watch's look at one userid). */
-  private long accountListings() {
-    return h.simulator().requests().stream()
-        .filter(c -> c.endpoint() == EndpointKind.LIST && c.rawTarget().equals("/v1/connections"))
-        .filter(c -> !c.byReconnectWatch())
-        .count();
-  }
-
-  private List<RecordedCall> callsSince(EndpointKind kind, Instant since) {
-    return h.simulator().requests().stream()
-        .filter(c -> c.endpoint() == kind && !c.time().isBefore(since))
-        .toList();
   }
 
   @Test
@@ -192,7 +176,7 @@ class AccountEngineTest {
   }
 
   /** Starts a slow pass of 30 per-session drops, one call at a time, and waits for the first. */
-  private Instant slowPassUnderWay(String name) {
+  private void slowPassUnderWay(String name) {
     start("--drop-concurrency=1");
     List<Connection> denied = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
@@ -205,33 +189,32 @@ class AccountEngineTest {
         .atMost(Duration.ofSeconds(20))
         .pollInterval(Duration.ofMillis(5))
         .until(() -> !h.simulator().drops().isEmpty());
-    return Instant.now();
   }
 
-  private void assertAtMostOneFurtherCall(Instant changed) {
-    // Long enough for several more 300 ms calls, had the pass gone on.
-    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
-    assertThat(callsSince(EndpointKind.DROP, changed))
-        .as("drop calls after the change")
-        .hasSizeLessThanOrEqualTo(1);
-    assertThat(h.simulator().drops()).hasSizeLessThan(30);
+  /**
+   * Waits for the slow pass to end, and checks it stopped early: a policy applied now on the same
+   * account is synced in the account's next pass, and an account runs one pass at a time. (That the
+   * call in flight at the change is the last one, exactly, is MidPassChangesTest's, on the manual
+   * clock; here the change reaches the engine through the informer, at no set moment.)
+   */
+  private void assertThePassStopped() {
+    apply("after", "interval: 1h\ndeny:\n- userids: [nobody]");
+    h.awaitCondition("after", "Ready", "True", "Synced");
+    assertThat(h.simulator().drops()).as("drops of the 30").hasSizeLessThan(30);
   }
 
   @Test
   void deletingAPolicyMidPassStopsItsDropsAndWritesNothingForIt() {
-    Instant created = Instant.now();
     slowPassUnderWay("doomed");
     h.kube().resources(ConnectionPolicy.class).inNamespace(NAMESPACE).withName("doomed").delete();
-    Instant deleted = Instant.now();
 
-    assertAtMostOneFurtherCall(deleted);
+    assertThePassStopped();
     List<Event> droppedEvents =
         h.kube().v1().events().inNamespace(NAMESPACE).list().getItems().stream()
             .filter(e -> "doomed".equals(e.getInvolvedObject().getName()))
             .filter(e -> "Dropped".equals(e.getReason()))
             .toList();
     assertThat(droppedEvents).as("Dropped events for the deleted policy").isEmpty();
-    assertThat(created).isBefore(deleted);
   }
 
   @Test
@@ -243,9 +226,8 @@ class AccountEngineTest {
           p.getSpec().setSuspend(true);
           return p;
         });
-    Instant changed = Instant.now();
 
-    assertAtMostOneFurtherCall(changed);
+    assertThePassStopped();
     h.awaitCondition("paused", "Ready", "True", "Suspended");
     await()
         .atMost(Duration.ofSeconds(5))
@@ -261,9 +243,8 @@ class AccountEngineTest {
           p.getSpec().setEnforcement(Enforcement.DryRun);
           return p;
         });
-    Instant changed = Instant.now();
 
-    assertAtMostOneFurtherCall(changed);
+    assertThePassStopped();
     h.simulator().faults().latency(Duration.ZERO);
     h.awaitCondition("switched", "Enforced", "False", "DryRun");
     assertThat(droppedOf("switched")).isEqualTo(h.simulator().drops().size());
@@ -332,18 +313,35 @@ class AccountEngineTest {
     h.awaitCondition("by-keys", "Ready", "True", "Synced");
     h.awaitCondition("by-token", "Ready", "True", "Synced");
 
-    // Once both listings have shown the owner, one listing per interval serves both policies.
-    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
-    long before = accountListings();
+    // Both listings showed the owner (by-token is synced by the engine it merged into): sessions
+    // connecting from now on are dropped once, by one engine. How many listings the account costs
+    // per interval is EngineScheduleTest's, on the manual clock.
     for (int i = 0; i < 5; i++) {
       h.simulator().addConnection(mqtt("dev-" + (10 + i), "::ffff:198.51.100.1" + i));
     }
-    await().atMost(Duration.ofSeconds(15)).pollDelay(Duration.ofSeconds(8)).until(() -> true);
-    long listings = accountListings() - before;
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              assertThat(h.liveSids()).containsExactly("keeper-1");
+              assertThat(droppedSum("by-keys", "by-token"))
+                  .as("dropped, both policies")
+                  .isEqualTo(10);
+            });
 
-    assertThat(listings).as("listings in 8 s of two 2 s policies").isBetween(3L, 6L);
-    assertThat(h.liveSids()).containsExactly("keeper-1");
     assertThat(h.simulator().drops()).hasSize(10);
-    assertThat(droppedOf("by-keys") + droppedOf("by-token")).isEqualTo(10);
+    assertThat(calls(EndpointKind.DROP)).as("drop calls, one per session").isEqualTo(10);
+  }
+
+  private Long droppedSum(String... names) {
+    long sum = 0;
+    for (String name : names) {
+      Long dropped = droppedOf(name);
+      if (dropped == null) {
+        return null;
+      }
+      sum += dropped;
+    }
+    return sum;
   }
 }

@@ -49,6 +49,9 @@ final class EngineRig implements AutoCloseable {
 
     /** Run at the start of every listing of the whole account (to hold a pass in its listing). */
     volatile Runnable onListing = () -> {};
+
+    /** Run at the start of every drop call (to change a policy while a pass drops). */
+    volatile Runnable onDrop = () -> {};
   }
 
   /** What a failing call throws (anything, as a bug or a library might), or null: it succeeds. */
@@ -121,8 +124,34 @@ final class EngineRig implements AutoCloseable {
     return behaviours.computeIfAbsent(credentials, c -> new Behaviour());
   }
 
+  /**
+   * Both credentials see one account (keys and a token of one owner): the same sessions, and a drop
+   * made with either closes them for both.
+   */
+  void sameAccount(Credentials first, Credentials second) {
+    behaviours.put(second, behaviour(first));
+  }
+
   /** Registers policy {@code name} (generation 1) with these credentials and spec YAML. */
   PolicyRef register(String name, Credentials credentials, String specYaml) {
+    return put(name, credentials, specYaml, 1);
+  }
+
+  /**
+   * A user's edit of policy {@code name}'s spec, as the operator sees it: the live view holds the
+   * next generation at once, and, as the reconciler then does, a suspended policy leaves its engine
+   * while any other registers its new generation.
+   */
+  void change(String name, Credentials credentials, String specYaml) {
+    put(name, credentials, specYaml, live.get("uid-" + name).getMetadata().getGeneration() + 1);
+  }
+
+  /** A user deleted the policy: gone from the live view (the reconciler unregisters it later). */
+  void delete(String name) {
+    live.remove("uid-" + name);
+  }
+
+  private PolicyRef put(String name, Credentials credentials, String specYaml, long generation) {
     ConnectionPolicySpec spec;
     CompiledPolicy rules;
     try {
@@ -138,18 +167,28 @@ final class EngineRig implements AutoCloseable {
             .withName(name)
             .withNamespace("default")
             .withUid(ref.uid())
-            .withGeneration(1L)
+            .withGeneration(generation)
             .build());
     policy.setSpec(spec);
     live.put(ref.uid(), policy);
-    engines.register(
-        new PolicyRegistration(ref, 1, rules, credentials, AccountKey.of(ENDPOINT, credentials)));
+    if (rules.suspend()) {
+      engines.unregister(ref);
+    } else {
+      engines.register(
+          new PolicyRegistration(
+              ref, generation, rules, credentials, AccountKey.of(ENDPOINT, credentials)));
+    }
     return ref;
   }
 
   /** The latest outcome published for generation 1 of a policy. */
   PassOutcome outcome(PolicyRef ref) {
     return engines.outcome(ref, 1).orElse(null);
+  }
+
+  /** The drop calls made, with any credentials. */
+  long drops() {
+    return calls.stream().filter(c -> c.kind().equals("drop")).count();
   }
 
   /** Listings of the whole account made with these credentials. */
@@ -209,6 +248,7 @@ final class EngineRig implements AutoCloseable {
       @Override
       public void drop(DropTarget target) {
         calls.add(new Call(runtime.clock().instant(), credentials, "drop", target.toString()));
+        b.onDrop.run();
         ListingFailure failure = b.failDrop;
         Throwable thrown = failure == null ? null : failure.next();
         if (thrown != null) {

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 class EngineScheduleTest {
   private static final Instant T0 = Instant.parse("2026-12-07T12:00:00Z");
   private static final Credentials KEYS = new Credentials.Keys("api-key", "secret-key");
+  private static final Credentials TOKEN = new Credentials.Token("token_of_the_same_owner");
 
   private final ManualTime time = new ManualTime(T0);
   private final EngineRig rig = new EngineRig(time.runtime(), EngineSettings.defaults(8));
@@ -34,7 +35,7 @@ class EngineScheduleTest {
 
   private List<Instant> listingsBetween(Instant from, Instant to) {
     List<Instant> out = new ArrayList<>();
-    for (Instant at : rig.listings(KEYS)) {
+    for (Instant at : allListings()) {
       if (!at.isBefore(from) && at.isBefore(to)) {
         out.add(at);
       }
@@ -54,6 +55,51 @@ class EngineScheduleTest {
 
     // 8 s at a 2 s interval is 4 intervals; one listing per policy would be 20.
     assertThat(listingsBetween(from, time.now())).hasSize(4);
+  }
+
+  /** Listings of the whole account with either credentials. */
+  private List<Instant> allListings() {
+    List<Instant> out = new ArrayList<>(rig.listings(KEYS));
+    out.addAll(rig.listings(TOKEN));
+    return out;
+  }
+
+  @Test
+  void keysAndATokenOfOneOwnerShareOneListingPerIntervalAndDropEachSessionOnce() {
+    rig.sameAccount(KEYS, TOKEN);
+    // An allowed device keeps every listing non-empty: a listing shows the account's owner only
+    // through its connections.
+    List<Connection> connected = new ArrayList<>(List.of(mqtt("keeper-1")));
+    for (int i = 0; i < 5; i++) {
+      connected.add(mqtt("dev-" + i));
+    }
+    rig.behaviour(KEYS).connections = connected;
+    PolicyRef byKeys =
+        rig.register("by-keys", KEYS, "interval: 2s\ndeny: [{useridPatterns: ['dev-*']}]");
+    PolicyRef byToken =
+        rig.register("by-token", TOKEN, "interval: 2s\ndeny: [{useridPatterns: ['dev-*']}]");
+    // Both lanes list once, see one owner, and merge.
+    time.advance(Duration.ofSeconds(3));
+    assertThat(rig.outcome(byKeys).succeeded()).isTrue();
+    assertThat(rig.outcome(byToken).succeeded()).isTrue();
+
+    Instant from = time.now();
+    List<Connection> more = new ArrayList<>(rig.behaviour(KEYS).connections);
+    for (int i = 0; i < 5; i++) {
+      more.add(mqtt("dev-" + (10 + i)));
+    }
+    rig.behaviour(KEYS).connections = more;
+    time.advance(Duration.ofSeconds(8));
+
+    // 8 s at a 2 s interval is 4 intervals; a listing per lane would be 8.
+    assertThat(listingsBetween(from, time.now())).hasSize(4);
+    assertThat(rig.behaviour(TOKEN).connections).containsExactly(mqtt("keeper-1"));
+    assertThat(rig.drops()).isEqualTo(10);
+    assertThat(dropped(byKeys) + dropped(byToken)).isEqualTo(10);
+  }
+
+  private long dropped(PolicyRef ref) {
+    return rig.engines.ledger(ref, null).snapshot().dropped();
   }
 
   @Test

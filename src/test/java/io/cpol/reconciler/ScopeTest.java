@@ -135,8 +135,11 @@ class ScopeTest {
       p.getStatus().setConnectionsOmitted(12345);
       h.kube().resource(p).updateStatus();
 
-      // Once the first listing is too old to be reused for a new spec: a sync in between would
-      // have rewritten the edited status.
+      // A wait in wall time, kept on purpose: that nothing reconciles after a status or label
+      // edit is JOSDK's event filtering on the real informer, which the manual clock does not run,
+      // and a negative fact has no event to await. A reconcile in this window would have
+      // rewritten the edited status. The window outlasts the fresh listing's, so the spec change
+      // below lists afresh.
       Thread.sleep(EngineSettings.defaults(1).freshListing().toMillis() + 500);
       assertThat(h.policy("p").getStatus().getConnectionsOmitted())
           .as("no sync after the status and label edits")
