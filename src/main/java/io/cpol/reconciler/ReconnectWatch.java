@@ -88,17 +88,16 @@ final class ReconnectWatch {
   static final Duration DROP_GRACE = Duration.ofSeconds(10);
 
   /**
-   * How long a shared look waits for any identity due just after the first: two learning steps, so
-   * two looks a few ms apart become one, while a device unlike the others (another reconnect delay)
-   * is never kept connected long for a call saved.
+   * How long a shared look waits for identities due just after the first: more than the jitter of a
+   * client's reconnect (tens of ms), little against a second of reconnect cycle.
    */
-  static final Duration GATHER = Duration.ofMillis(20);
+  static final Duration GATHER = Duration.ofMillis(50);
 
   /**
    * Identities whose learned reconnect delays are this close come back together once dropped
-   * together ({@link #joinWithin}): more than a client's reconnect jitter on a busy machine.
+   * together ({@link #joinWithin}).
    */
-  static final Duration ALIKE = Duration.ofMillis(100);
+  static final Duration ALIKE = GATHER.multipliedBy(2);
 
   /** Learned reconnect delays kept for identities that left the watch (the newest). */
   private static final int LEARNED_KEPT = 10_000;
@@ -133,9 +132,6 @@ final class ReconnectWatch {
    * A shared look waits until then for identities due just after the first ({@link #gathering}).
    */
   private Instant gatheredUntil;
-
-  /** Whether looks are shared ({@link #dueShared}) rather than one identity each ({@link #due}). */
-  private boolean sharing;
 
   private double rate;
   private Instant pausedUntil = Instant.MIN;
@@ -250,15 +246,15 @@ final class ReconnectWatch {
 
   /**
    * Whether a cycle with an early look fits: the identity's own budget holds its calls ({@link
-   * #EARLY_LOOK_CALLS}) over the cycle, and, when each identity is looked at on its own, the
-   * account has calls saved up ({@link #EARLY_LOOK_SPARE}). With shared looks the account's budget
-   * is asked when the early look is due instead ({@link #readyAt}): right after a drop it is always
-   * at its lowest, and asked then it would keep a target learned too late for good.
+   * #EARLY_LOOK_CALLS}) over the cycle, and the account has calls saved up ({@link
+   * #EARLY_LOOK_SPARE}), which it has only while the watched identities leave some of its rate
+   * unused. An early look is the only refinement that costs a call; the others come with looks made
+   * anyway.
    */
   private boolean affordsEarlyLook(Identity id, Instant now) {
     double cycle = id.target.plus(settings.precision().multipliedBy(2)).toNanos() / 1e9;
     return id.budget.available(now) + settings.perIdentityPerSecond() * cycle >= EARLY_LOOK_CALLS
-        && (sharing || account.available(now) >= EARLY_LOOK_SPARE);
+        && account.available(now) >= EARLY_LOOK_SPARE;
   }
 
   /**
@@ -273,13 +269,8 @@ final class ReconnectWatch {
     id.inFlight = false;
     Duration offset = Duration.between(id.lastDrop, at);
     // A look that waited for budget is judged where it was meant to be: the device may have been
-    // back long before the budget allowed the look. Not an early look: one found back only later
-    // says nothing about whether it was back that early, and taken as its target it would be
-    // looked for too early from then on (a miss, and jitter steps, every cycle).
-    Duration meant =
-        id.planned != null && id.planned.compareTo(offset) < 0 && id.afterProbe == null
-            ? id.planned
-            : offset;
+    // back long before the budget allowed the look.
+    Duration meant = id.planned != null && id.planned.compareTo(offset) < 0 ? id.planned : offset;
     id.planned = null;
     if (present) {
       // Found at or before the target: from now on, look here. Found a little later (jitter):
@@ -448,7 +439,6 @@ final class ReconnectWatch {
    * but out of budget are moved to when budget is back.
    */
   List<Key> due(Instant now) {
-    sharing = false;
     recover(now);
     if (now.isBefore(pausedUntil)) {
       return List.of();
@@ -482,19 +472,6 @@ final class ReconnectWatch {
     for (Identity id : identities.values()) {
       Instant at = id.nextCheckAt();
       if (!id.inFlight && at != null && !at.isAfter(now)) {
-        if (sharing
-            && id.afterProbe != null
-            && !id.awaitingDrop
-            && account.available(now) < EARLY_LOOK_SPARE) {
-          // An early look only spends calls the account has saved up (it has some only while the
-          // watched identities leave part of its rate unused): with none now, it would leave the
-          // look on the target (and the others' looks) waiting for budget. Look on the target.
-          id.next = id.afterProbe;
-          id.afterProbe = null;
-          if (id.nextCheckAt().isAfter(now)) {
-            continue;
-          }
-        }
         (id.awaitingDrop ? undropped : ready).add(id);
       }
     }
@@ -536,7 +513,6 @@ final class ReconnectWatch {
    * (those due wait for it, as in {@link #due}).
    */
   SharedLook dueShared(Instant now) {
-    sharing = true;
     recover(now);
     if (now.isBefore(pausedUntil)) {
       return null;
@@ -569,10 +545,10 @@ final class ReconnectWatch {
   }
 
   /**
-   * Whether the shared look due now waits for identities due just after it ({@link #joinWithin}),
-   * so that they are looked at, found and dropped together, and come back together: two devices
-   * with the same reconnect delay that a little jitter parted would otherwise each cost a look from
-   * then on. A look waits once: at most {@link #GATHER}, or half a cycle for an alike identity.
+   * Whether the shared look due now waits a moment for identities due just after it ({@link
+   * #GATHER}), so that they are looked at, found and dropped together, and come back together: two
+   * devices with the same reconnect delay that a little jitter parted would otherwise each cost a
+   * look from then on. A look waits once, at most {@link #GATHER}.
    */
   private boolean gathering(List<Identity> ready, Instant now) {
     if (gatheredUntil != null) {
