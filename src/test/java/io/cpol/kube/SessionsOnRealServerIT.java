@@ -11,6 +11,7 @@ import io.cpol.live.ListedPolicy;
 import io.cpol.live.SessionStore;
 import io.cpol.live.SessionsApiServer;
 import io.cpol.live.SessionsApiSettings;
+import io.cpol.testing.Closeables;
 import io.cpol.testing.SessionsApiRegistration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -127,15 +128,7 @@ class SessionsOnRealServerIT {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {server, store, serverClient, kube}) {
-      if (c != null) {
-        try {
-          c.close();
-        } catch (Exception e) {
-          // closing the rest matters more
-        }
-      }
-    }
+    Closeables.closeAll(server, store, serverClient, kube);
   }
 
   private static Connection mqtt(String userid) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cpol.testing.AggregatedApiBackend;
 import io.cpol.testing.ApiServerFrontend;
 import io.cpol.testing.CertificateAuthority;
+import io.cpol.testing.Closeables;
 import io.cpol.testing.EmbeddedKubernetes;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
@@ -108,15 +109,7 @@ class KubectlAggregationTest {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {client, backend, api, kubernetes}) {
-      if (c != null) {
-        try {
-          c.close();
-        } catch (Exception e) {
-          // closing the rest matters more
-        }
-      }
-    }
+    Closeables.closeAll(client, backend, api, kubernetes);
   }
 
   @Test

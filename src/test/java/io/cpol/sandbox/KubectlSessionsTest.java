@@ -12,6 +12,7 @@ import io.cpol.live.SessionStore;
 import io.cpol.live.SessionsApiServer;
 import io.cpol.live.SessionsApiSettings;
 import io.cpol.testing.ApiServerFrontend;
+import io.cpol.testing.Closeables;
 import io.cpol.testing.EmbeddedKubernetes;
 import io.cpol.testing.SessionsApiRegistration;
 import io.fabric8.kubernetes.client.Config;
@@ -110,15 +111,7 @@ class KubectlSessionsTest {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {server, store, client, api, kubernetes}) {
-      if (c != null) {
-        try {
-          c.close();
-        } catch (Exception e) {
-          // closing the rest matters more
-        }
-      }
-    }
+    Closeables.closeAll(server, store, client, api, kubernetes);
   }
 
   private static Connection mqtt(String userid) {

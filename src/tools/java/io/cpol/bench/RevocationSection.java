@@ -10,7 +10,6 @@ import io.cpol.testing.OperatorHarness;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -232,12 +231,13 @@ final class RevocationSection {
             row.userid() == null ? 0 : side.callsPerMinute(row.userid(), side.applied, end);
         ObjectNode device = sideNode.putObject(row.name());
         List<ConnectionLog.Stretch> stretches = row.log().stretches();
-        long away = percentileMillis(stretches, true, 0.5);
-        long awaySpread =
-            percentileMillis(stretches, true, 0.9) - percentileMillis(stretches, true, 0.1);
-        long back = percentileMillis(stretches, false, 0.5);
-        long backP90 = percentileMillis(stretches, false, 0.9);
-        long found = medianFoundMillis(stretches, side.watchLooks(row.userid()));
+        Samples awayTimes = stretchTimes(stretches, true);
+        Samples backTimes = stretchTimes(stretches, false);
+        long away = millis(awayTimes, 50);
+        long awaySpread = millis(awayTimes, 90) - millis(awayTimes, 10);
+        long back = millis(backTimes, 50);
+        long backP90 = millis(backTimes, 90);
+        long found = millis(foundTimes(stretches, side.watchLooks(row.userid())), 50);
         results.print(
             "%-10s %-28s %8.1f%% %8.1f%% %8.1f%% %6d %10.1f %9d %6d %9d %6d %9d",
             side.name,
@@ -321,36 +321,29 @@ final class RevocationSection {
   }
 
   /**
-   * The time a device stayed away after a loss until it was connected again ({@code away}), or
-   * stayed connected once back ({@code back}), in ms, at {@code fraction} of the sorted times, as
-   * its own callbacks saw it; 0 when it never returned.
+   * How long a device stayed away after each loss until it was connected again ({@code away}), or
+   * stayed connected once back, as its own callbacks saw it.
    */
-  private static long percentileMillis(
-      List<ConnectionLog.Stretch> stretches, boolean away, double fraction) {
-    List<Long> millis = new ArrayList<>();
+  private static Samples stretchTimes(List<ConnectionLog.Stretch> stretches, boolean away) {
+    Samples times = new Samples();
     for (int i = 1; i < stretches.size(); i++) {
       ConnectionLog.Stretch s = stretches.get(i);
       if (away) {
-        millis.add(Duration.between(stretches.get(i - 1).lost(), s.connected()).toMillis());
+        times.add(Duration.between(stretches.get(i - 1).lost(), s.connected()).toNanos());
       } else if (s.lost() != null) {
-        millis.add(Duration.between(s.connected(), s.lost()).toMillis());
+        times.add(Duration.between(s.connected(), s.lost()).toNanos());
       }
     }
-    if (millis.isEmpty()) {
-      return 0;
-    }
-    Collections.sort(millis);
-    return millis.get((int) Math.min(millis.size() - 1, fraction * millis.size()));
+    return times;
   }
 
   /**
-   * The median time from a device's return to the first look of the watch that could show it (ms):
-   * how late the watch looked, against the time it stayed ({@code back ms}), which adds the look's
-   * and the drop's calls. 0 when no return was dropped after a look.
+   * For each return that was dropped, the time from the device's return to the watch's first look
+   * that could show it: how late the watch looked, against the time it stayed (which adds the
+   * look's and the drop's calls).
    */
-  private static long medianFoundMillis(
-      List<ConnectionLog.Stretch> stretches, List<Instant> looks) {
-    List<Long> millis = new ArrayList<>();
+  private static Samples foundTimes(List<ConnectionLog.Stretch> stretches, List<Instant> looks) {
+    Samples times = new Samples();
     for (int i = 1; i < stretches.size(); i++) {
       ConnectionLog.Stretch s = stretches.get(i);
       if (s.lost() == null) {
@@ -359,13 +352,14 @@ final class RevocationSection {
       looks.stream()
           .filter(t -> !t.isBefore(s.connected()) && t.isBefore(s.lost()))
           .findFirst()
-          .ifPresent(t -> millis.add(Duration.between(s.connected(), t).toMillis()));
+          .ifPresent(t -> times.add(Duration.between(s.connected(), t).toNanos()));
     }
-    if (millis.isEmpty()) {
-      return 0;
-    }
-    Collections.sort(millis);
-    return millis.get(millis.size() / 2);
+    return times;
+  }
+
+  /** The nearest-rank percentile {@code p} of {@code times}, in whole ms; 0 without any. */
+  private static long millis(Samples times, double p) {
+    return times.size() == 0 ? 0 : times.percentileNanos(p) / 1_000_000;
   }
 
   /**
